@@ -15,7 +15,9 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 
-SHARED_DATA_DIR = pathlib.Path(os.environ.get("HF_LOWRES_DATA_DIR", pathlib.Path(__file__).parents[2] / "shared" / "data"))
+SHARED_DATA_DIR = pathlib.Path(
+    os.environ.get("HF_LOWRES_DATA_DIR", pathlib.Path(__file__).parents[2] / "shared" / "data")
+)
 
 
 @pytest.fixture(autouse=True)

@@ -32,3 +32,7 @@ def shared_data_dir():
     if not SHARED_DATA_DIR.is_dir():
         pytest.skip(f"real data not found at {SHARED_DATA_DIR} (set HF_LOWRES_DATA_DIR)")
     return SHARED_DATA_DIR
+
+
+# The local Hub-compatible HTTP server (tests/hub_server) as session fixtures: `hub_server`, `hub_env`.
+pytest_plugins = ["hub_fixtures"]

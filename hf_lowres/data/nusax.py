@@ -1,0 +1,163 @@
+"""NusaX (Winata et al., 2023): 12-way parallel MT and 3-class sentiment in Indonesian local languages.
+
+The files are read from a local copy of the dataset's ``datasets/`` folder (``mt/{train,valid,test}.csv`` and
+``sentiment/<language>/{train,valid,test}.csv``); nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
+
+from .errors import CorpusFormatError
+from .language_names import LANGUAGES, resolve_language
+from .parallel_loaders import load_multiway_csv
+from .text_reading import LineTracker
+
+
+NUSAX_LANGUAGES = {
+    "indonesian": "ind",
+    "acehnese": "ace",
+    "banjarese": "bjn",
+    "english": "eng",
+    "madurese": "mad",
+    "ngaju": "nij",
+    "sundanese": "sun",
+    "balinese": "ban",
+    "buginese": "bug",
+    "javanese": "jav",
+    "minangkabau": "min",
+    "toba_batak": "bbc",
+}
+"""NusaX's column/folder names -> ISO 639-3 codes."""
+
+NUSAX_SPLITS = {"train": "train", "validation": "valid", "test": "test"}
+"""Split name returned -> NusaX's file stem."""
+
+SENTIMENT_LABELS = ["negative", "neutral", "positive"]
+
+NUSAX_SENTIMENT_FEATURES = Features(
+    {
+        "id": Value("string"),
+        "text": Value("string"),
+        "label": ClassLabel(names=SENTIMENT_LABELS),
+        "lang": Value("string"),
+    }
+)
+
+
+def _find_dir(data_dir, marker: str, *candidates: str) -> Path:
+    """The first of `candidates` under `data_dir` that holds `marker` (a file or folder NusaX has there)."""
+    base = Path(data_dir)
+    for candidate in candidates:
+        if (base / candidate / marker).exists():
+            return base / candidate
+    raise FileNotFoundError(
+        f"{base}: no NusaX folder found; looked for {[str(base / c) for c in candidates]}. Pass the folder that holds "
+        "NusaX's `mt/` and `sentiment/` (e.g. ../shared/data/nusax)."
+    )
+
+
+def _splits(split: str | None) -> dict[str, str]:
+    if split is None:
+        return dict(NUSAX_SPLITS)
+    if split not in NUSAX_SPLITS:
+        raise ValueError(f"unknown NusaX split {split!r}; expected one of {list(NUSAX_SPLITS)}.")
+    return {split: NUSAX_SPLITS[split]}
+
+
+def _nusax_name(language: str) -> str:
+    code = resolve_language(language, "language")
+    for name, nusax_code in NUSAX_LANGUAGES.items():
+        if nusax_code == code:
+            return name
+    raise ValueError(f"{language!r} is not a NusaX language; expected one of {sorted(NUSAX_LANGUAGES.values())}.")
+
+
+def load_nusax_mt(
+    data_dir: str | os.PathLike,
+    source_lang: str = "ind",
+    target_lang: str = "jav",
+    split: str | None = None,
+    drop_empty: bool = True,
+    drop_duplicates: bool = True,
+):
+    """Loads one language pair of NusaX-MT into the corpus schema.
+
+    Args:
+        data_dir (`str` or `os.PathLike`): NusaX's ``mt`` folder, the ``nusax`` folder above it, or the folder
+            holding ``nusax/`` (e.g. ``../shared/data``).
+        source_lang, target_lang (`str`): ISO 639-3 codes (or NusaX names) of two of the 12 languages
+            (`NUSAX_LANGUAGES`).
+        split (`str`, *optional*): ``train`` (500 rows), ``validation`` (100) or ``test`` (400); all three in a
+            `DatasetDict` by default.
+        drop_empty, drop_duplicates: see `build_corpus`.
+    """
+    source_name, target_name = _nusax_name(source_lang), _nusax_name(target_lang)
+    mt_dir = _find_dir(data_dir, "train.csv", "nusax/mt", "mt", ".")
+    codes = {NUSAX_LANGUAGES[source_name]: source_name, NUSAX_LANGUAGES[target_name]: target_name}
+    result = {}
+    for name, stem in _splits(split).items():
+        result[name] = load_multiway_csv(
+            mt_dir / f"{stem}.csv",
+            NUSAX_LANGUAGES[source_name],
+            NUSAX_LANGUAGES[target_name],
+            columns=codes,
+            drop_empty=drop_empty,
+            drop_duplicates=drop_duplicates,
+        )
+    return result[split] if split is not None else DatasetDict(result)
+
+
+def _read_sentiment(path: Path, lang: str) -> Dataset:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file.")
+    tracker = LineTracker(path, "a header `id,text,label` then one row per text")
+    reader = csv.reader(tracker)
+    header = next(reader)
+    missing = [c for c in ("text", "label") if c not in header]
+    if missing:
+        raise CorpusFormatError(f"missing column(s) {missing}; columns found: {header}.", path, 1)
+    id_pos = header.index("id") if "id" in header else None
+    text_pos, label_pos = header.index("text"), header.index("label")
+    columns = {"id": [], "text": [], "label": [], "lang": []}
+    for row in reader:
+        if len(row) != len(header):
+            raise CorpusFormatError(f"expected {len(header)} fields, found {len(row)}.", path, tracker.line)
+        label = row[label_pos].strip()
+        if label not in SENTIMENT_LABELS:
+            raise CorpusFormatError(
+                f"unknown label {label!r}; expected one of {SENTIMENT_LABELS}.", path, tracker.line
+            )
+        columns["id"].append(row[id_pos] if id_pos is not None else str(len(columns["id"])))
+        columns["text"].append(row[text_pos])
+        columns["label"].append(SENTIMENT_LABELS.index(label))
+        columns["lang"].append(lang)
+    if not columns["text"]:
+        raise CorpusFormatError("the file has a header but no rows.", path)
+    return Dataset.from_dict(columns, features=NUSAX_SENTIMENT_FEATURES)
+
+
+def load_nusax_sentiment(data_dir: str | os.PathLike, language: str, split: str | None = None):
+    """Loads NusaX-Senti for one language: ``id``, ``text``, ``label`` (negative/neutral/positive), ``lang``.
+
+    Args:
+        data_dir (`str` or `os.PathLike`): NusaX's ``sentiment`` folder, the ``nusax`` folder or the folder holding
+            ``nusax/``.
+        language (`str`): ISO 639-3 code or NusaX name (``"jav"`` or ``"javanese"``).
+        split (`str`, *optional*): ``train``, ``validation`` or ``test``; all three in a `DatasetDict` by default.
+
+    Raises:
+        CorpusFormatError: a missing column or an unknown label (file and line named).
+    """
+    name = _nusax_name(language)
+    sentiment_dir = _find_dir(data_dir, "indonesian", "nusax/sentiment", "sentiment", ".")
+    lang = NUSAX_LANGUAGES[name]
+    result = {s: _read_sentiment(sentiment_dir / name / f"{stem}.csv", lang) for s, stem in _splits(split).items()}
+    return result[split] if split is not None else DatasetDict(result)
+
+
+assert all(code in LANGUAGES for code in NUSAX_LANGUAGES.values())

@@ -77,6 +77,8 @@ class LowResPreTrainedModel(PreTrainedModel):
     _supports_flex_attn = True
     _supports_attention_backend = True
     _backbone_auto_class = "AutoModel"
+    # Whether forward runs the decoder of an encoder-decoder backbone (only the seq2seq LM does).
+    uses_decoder = False
 
     def __init__(self, config: LowResConfig, backbone: PreTrainedModel | None = None):
         super().__init__(config)
@@ -478,6 +480,7 @@ class LowResForSeq2SeqLM(_LanguageModelingMixin, LowResPreTrainedModel):
     """
 
     _backbone_auto_class = "AutoModelForSeq2SeqLM"
+    uses_decoder = True
 
     def __init__(self, config: LowResConfig, backbone: PreTrainedModel | None = None):
         super().__init__(config, backbone)

@@ -54,6 +54,27 @@ def tiny_tokenizer(model_max_length: int = 64) -> PreTrainedTokenizerFast:
     )
 
 
+def tiny_translation_tokenizer(language_tokens: list[str]) -> PreTrainedTokenizerFast:
+    """A WordPiece tokenizer for translation models: `<pad> <unk> </s>`, then `language_tokens` (e.g. Marian's
+    `>>ind<<`, M2M-100's `__jv__`), characters and the tiny words; `</s>` is appended to every sentence."""
+    chars = list("abcdefghijklmnopqrstuvwxyz0123456789.,!?'")
+    vocab_list = ["<pad>", "<unk>", "</s>", *language_tokens, *chars, *["##" + c for c in chars]]
+    vocab_list += [w for w in TINY_WORDS if w not in vocab_list]
+    vocab = {token: i for i, token in enumerate(vocab_list)}
+    backend = Tokenizer(models.WordPiece(vocab=vocab, unk_token="<unk>"))
+    backend.normalizer = normalizers.BertNormalizer(lowercase=True)
+    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    backend.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 2)])
+    backend.decoder = decoders.WordPiece()
+    return PreTrainedTokenizerFast(
+        tokenizer_object=backend,
+        pad_token="<pad>",
+        unk_token="<unk>",
+        eos_token="</s>",
+        additional_special_tokens=list(language_tokens),
+    )
+
+
 TINY_VOCAB_SIZE = len(tiny_vocab())
 
 # Family -> config kwargs. hidden 32, 2 layers, 4 heads: forward and backward take milliseconds on a CPU.

@@ -6,7 +6,6 @@ import random
 
 import pytest
 import torch
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import (
     M2M100Config,
     M2M100ForConditionalGeneration,
@@ -16,7 +15,6 @@ from transformers import (
     MBartConfig,
     MBartForConditionalGeneration,
     NllbTokenizer,
-    PreTrainedTokenizerFast,
     T5ForConditionalGeneration,
 )
 
@@ -32,6 +30,7 @@ from hf_lowres.data import (
     model_language_code,
 )
 from hf_lowres.testing_utils import TINY_WORDS, tiny_backbone_config, tiny_tokenizer
+from hf_lowres.testing_utils import tiny_translation_tokenizer as word_level_fast_tokenizer
 
 
 SMALL = dict(
@@ -59,25 +58,6 @@ JAVANESE = [
     "ora",
     "film iki ala banget",
 ]
-
-
-def word_level_fast_tokenizer(special_tokens: list[str]) -> PreTrainedTokenizerFast:
-    """A WordPiece tokenizer with `<pad> <unk> </s>` + `special_tokens` (language codes) and `</s>` appended."""
-    vocab_list = ["<pad>", "<unk>", "</s>", *special_tokens, *CHARS, *["##" + c for c in CHARS]]
-    vocab_list += [w for w in TINY_WORDS if w not in vocab_list]
-    vocab = {token: i for i, token in enumerate(vocab_list)}
-    backend = Tokenizer(models.WordPiece(vocab=vocab, unk_token="<unk>"))
-    backend.normalizer = normalizers.BertNormalizer(lowercase=True)
-    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    backend.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 2)])
-    backend.decoder = decoders.WordPiece()
-    return PreTrainedTokenizerFast(
-        tokenizer_object=backend,
-        pad_token="<pad>",
-        unk_token="<unk>",
-        eos_token="</s>",
-        additional_special_tokens=list(special_tokens),
-    )
 
 
 @pytest.fixture(scope="session")

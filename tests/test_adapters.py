@@ -344,3 +344,44 @@ def test_target_modules_are_resolved_per_family_and_stay_in_the_backbone():
     assert resolve_target_modules(build(LowResForCausalLM, "llama")) == r"backbone\..*\.(q_proj|v_proj)"
     with pytest.raises(ValueError, match="not linear layers of the backbone"):
         resolve_target_modules(build(LowResForMaskedLM, "bert"), ["q_proj"])
+
+
+def test_language_adapter_trains_new_token_rows_and_restores_them(tmp_path):
+    from transformers import AutoTokenizer
+
+    from hf_lowres.testing_utils import tiny_tokenizer
+    from hf_lowres.vocabulary import expand_vocabulary
+
+    texts = ["wong jawa mangan sega", "sega iku enak", "wong iku mangan", "jawa iku apik"] * 3
+    model = build(LowResForSequenceClassification, "bert")
+    expansion = expand_vocabulary(model, tiny_tokenizer(), texts, num_new_tokens=4, target_vocab_size=100)
+    new_ids = expansion.new_token_ids
+    assert new_ids
+    manager = AdapterManager(model)
+    manager.add_language_adapter("jav", new_token_ids=new_ids)
+    manager.prepare_language_training("jav")
+    old_rows = model.get_input_embeddings().weight.detach().clone()
+    batch = expansion.tokenizer(texts[:4], padding=True, return_tensors="pt")
+    assert torch.isin(batch["input_ids"], torch.tensor(new_ids)).any()
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    for _ in range(3):
+        optimizer.zero_grad()
+        manager.peft_model(**batch, lang_labels=torch.ones(4, dtype=torch.long)).loss.backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        rows = manager.peft_model.get_input_embeddings()(torch.arange(old_rows.shape[0]))
+    changed_rows = {i for i in range(len(rows)) if not torch.equal(rows[i], old_rows[i])}
+    assert changed_rows == set(new_ids)
+
+    manager.save(tmp_path, tokenizer=expansion.tokenizer)
+    fresh = build(LowResForSequenceClassification, "bert").eval()
+    fresh.resize_token_embeddings(old_rows.shape[0])
+    with torch.no_grad():
+        fresh.get_input_embeddings().weight.copy_(old_rows)
+    loaded = AdapterManager.from_pretrained(tmp_path, model=fresh)
+    with torch.no_grad():
+        loaded_rows = loaded.peft_model.get_input_embeddings()(torch.arange(old_rows.shape[0]))
+    assert torch.equal(loaded_rows, rows)
+    reloaded_tokenizer = AutoTokenizer.from_pretrained(tmp_path)
+    assert reloaded_tokenizer(texts[0])["input_ids"] == expansion.tokenizer(texts[0])["input_ids"]

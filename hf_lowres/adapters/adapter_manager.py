@@ -15,6 +15,7 @@ from torch import nn
 
 from .. import models as lowres_models
 from ..models import validate_language_codes
+from ..vocabulary import trainable_token_indices
 from .composition import AdapterComposition
 from .constants import (
     DISCRIMINATOR_FILE,
@@ -94,12 +95,23 @@ class AdapterManager:
     def task_adapter_name(task: str) -> str:
         return TASK_ADAPTER_PREFIX + task
 
-    def add_language_adapter(self, language: str, lora_config: LoraConfig | None = None, **lora_kwargs) -> str:
+    def add_language_adapter(
+        self,
+        language: str,
+        lora_config: LoraConfig | None = None,
+        new_token_ids: list[int] | None = None,
+        **lora_kwargs,
+    ) -> str:
         """Adds a LoRA adapter for `language` (one of `model.config.languages`) and returns its name (`lang_<code>`).
 
         `lora_config` defaults to `default_lora_config(model, **lora_kwargs)`: rank 8 on the attention query and
-        value projections of the backbone.
+        value projections of the backbone. `new_token_ids` (from `hf_lowres.vocabulary.expand_vocabulary`) makes
+        those embedding rows trainable with this adapter through PEFT's Trainable Tokens; they are saved with it.
         """
+        if new_token_ids is not None:
+            if lora_config is not None:
+                raise ValueError("pass `new_token_ids` or a `lora_config` (with `trainable_token_indices`), not both.")
+            lora_kwargs["trainable_token_indices"] = trainable_token_indices(self.model, new_token_ids)
         validate_language_codes([language], "language")
         if language not in self.model.config.languages:
             raise ValueError(
@@ -284,9 +296,12 @@ class AdapterManager:
         return clone.base_model.merge_and_unload(adapter_names=self.active_adapters)
 
     # ------------------------------------------------------------------------------------------ save & load
-    def save(self, directory: str | os.PathLike) -> None:
+    def save(self, directory: str | os.PathLike, tokenizer=None) -> None:
         """Writes every adapter in PEFT format (`<directory>/<name>/`), each task adapter's head beside it, the
         shared discriminator and MLM/LM head once at the top, and `hf_lowres_composition.json`.
+
+        Pass the `tokenizer` when its vocabulary was extended (new rows trained as Trainable Tokens): it is saved at
+        the top of `directory`, where `AutoTokenizer.from_pretrained(directory)` finds it.
         """
         if not self.adapters:
             raise ValueError("no adapter to save; add one with add_language_adapter() or add_task_adapter().")
@@ -307,6 +322,8 @@ class AdapterManager:
         if lm_head:
             save_parameters(lm_head, os.path.join(directory, LM_HEAD_FILE))
             heads["lm_head"] = LM_HEAD_FILE
+        if tokenizer is not None:
+            tokenizer.save_pretrained(directory)
         self.composition().save(directory)
 
     def _head_config(self) -> dict:

@@ -110,3 +110,57 @@ def test_push_wraps_a_single_dataset_as_train_and_validates(monkeypatch):
     with pytest.raises(CorpusFormatError, match=r"me/x \[train\]: row 0: origin 'invented'"):
         push_corpus_to_hub(bad, "me/x")
     assert len(hub.pushed) == 1
+
+
+def test_push_corpus_then_load_by_repo_id_through_the_hub_server(hub_server, tmp_path):
+    """Real HTTP traffic through the local hub server: one process pushes, a fresh one loads by repo id."""
+    import json
+
+    from hub_fixtures import last_json, run_with_hub
+
+    original = corpus()
+    original.save_to_disk(tmp_path / "corpus")
+    repo_id = "alice/ind-jav-bt-roundtrip"
+    run_with_hub(
+        hub_server,
+        """
+        import sys
+        from datasets import load_from_disk
+        from hf_lowres.data import push_corpus_to_hub
+        push_corpus_to_hub(load_from_disk(sys.argv[1]), sys.argv[2], private=True, license="cc-by-sa-4.0")
+        """,
+        str(tmp_path / "corpus"),
+        repo_id,
+    )
+    loaded = run_with_hub(
+        hub_server,
+        """
+        import json, sys
+        from huggingface_hub import hf_hub_download
+        from hf_lowres.data import load_parallel_corpus
+        corpus = load_parallel_corpus(sys.argv[1])
+        card = open(hf_hub_download(sys.argv[1], "README.md", repo_type="dataset"), encoding="utf-8").read()
+        print(json.dumps({"rows": {split: corpus[split].to_list() for split in corpus}, "card": card}))
+        """,
+        repo_id,
+    )
+    got = last_json(loaded)
+
+    def canonical(rows):
+        return [json.dumps(row, sort_keys=True) for row in rows]
+
+    assert sorted(got["rows"]) == ["test", "train"]
+    for split in ("train", "test"):
+        assert canonical(got["rows"][split]) == canonical(original[split].to_list()), split
+    metadata, body = parse(DatasetCard(got["card"]))
+    assert metadata["language"] == ["ind", "jav", "sun"] and metadata["license"] == "cc-by-sa-4.0"
+    assert metadata["configs"]  # datasets' loading metadata was kept, so the repo id loads
+    for line in (
+        "| test | real | ind-jav | 1 |",
+        "| train | back-translated | ind-jav | 2 |",
+        "| train | real | ind-jav | 3 |",
+        "| train | real | ind-sun | 1 |",
+        "**Rows:** 7",
+        "**License:** cc-by-sa-4.0",
+    ):
+        assert line in body, line

@@ -5,6 +5,7 @@ Importing the package registers its config and models with the transformers Auto
 
 __version__ = "0.1.0"
 
+from .losses import AlignmentLoss  # noqa: E402
 from .models import (  # noqa: E402
     GradientReversal,
     LanguageDiscriminator,
@@ -25,6 +26,7 @@ from .models import (  # noqa: E402
 register_auto_classes()
 
 __all__ = [
+    "AlignmentLoss",
     "GradientReversal",
     "LanguageDiscriminator",
     "LowResConfig",

@@ -20,6 +20,10 @@ SHARED_DATA_DIR = pathlib.Path(
 )
 
 
+# Tiny models run fastest on one thread; more threads only contend on a busy 2-core machine.
+torch.set_num_threads(1)
+
+
 @pytest.fixture(autouse=True)
 def _fixed_seed():
     torch.manual_seed(0)

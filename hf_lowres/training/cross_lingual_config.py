@@ -1,0 +1,157 @@
+"""Training arguments of `CrossLingualTrainer`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from transformers import TrainingArguments
+
+from hf_lowres.losses.alignment_loss import ALIGNMENT_LOSS_KINDS
+
+from .schedules import GRL_SCHEDULES
+
+
+@dataclass
+class CrossLingualTrainingArguments(TrainingArguments):
+    r"""
+    `TrainingArguments` plus the settings of cross-lingual training: adversarial language-invariance through a
+    gradient-reversal layer (Ganin & Lempitsky, 2015), alignment of parallel sentences, and temperature-based
+    language sampling (Conneau & Lample, 2019).
+
+    The loss of a step is ``task_loss + adversarial_weight * discriminator_loss + alignment_weight *
+    alignment_loss``; the discriminator sits behind the model's gradient-reversal layer, whose strength `lambda`
+    follows `grl_schedule`.
+
+    Parameters:
+        adversarial_weight (`float`, defaults to 0.0):
+            Weight of the language discriminator's loss; 0 switches adversarial training off.
+        grl_schedule (`str`, defaults to `"constant"`):
+            Schedule of the gradient-reversal strength: `constant` (`grl_lambda_max` throughout) or `dann`
+            (``lambda_p = grl_lambda_max * (2 / (1 + exp(-grl_gamma * p)) - 1)``, `p` the training progress in
+            [0, 1]; Ganin & Lempitsky, 2015).
+        grl_lambda_max (`float`, defaults to 1.0):
+            The constant lambda, or the limit of the DANN schedule.
+        grl_gamma (`float`, defaults to 10.0):
+            Steepness of the DANN schedule.
+        discriminator_learning_rate (`float`, *optional*):
+            Learning rate of the discriminator's own optimizer parameter group; defaults to `learning_rate`. It
+            follows the same learning-rate schedule.
+        discriminator_steps (`int`, defaults to 1):
+            Discriminator updates per encoder update. With `k > 1`, after each optimizer step the discriminator alone
+            takes `k - 1` more steps on the step's (detached) representations, so it keeps up with the encoder.
+        alignment_weight (`float`, defaults to 0.0):
+            Weight of the alignment loss over parallel pairs; 0 switches it off.
+        alignment_loss (`str`, *optional*):
+            `mse`, `cosine` or `contrastive` (InfoNCE with in-batch negatives); defaults to the model config's
+            `alignment_loss`.
+        alignment_temperature (`float`, *optional*):
+            Temperature of the contrastive loss; defaults to the model config's `alignment_temperature`.
+        language_sampling_temperature (`float`, *optional*):
+            The exponent `alpha` of temperature sampling: language `l` is drawn with probability proportional to
+            ``n_l ** alpha`` (1 = in proportion to the data, towards 0 = uniform; XLM uses 0.5, XLM-R 0.3). It
+            applies to the task data when its rows have languages, and to the unlabeled text. `None` (the default)
+            shuffles the task data as `Trainer` does and draws unlabeled text in proportion to the data.
+        language_column (`str`, defaults to `"lang"`):
+            The column holding the language code of task and unlabeled rows.
+        pair_source_language_column (`str`, defaults to `"source_lang"`):
+            The column holding the language of the source side of parallel pairs.
+        pair_target_language_column (`str`, defaults to `"target_lang"`):
+            The column holding the language of the target side of parallel pairs.
+
+    Changed defaults: `remove_unused_columns=False` (the collator picks the columns it needs), `label_names=["labels"]`
+    (the language labels are not task labels) and `ddp_find_unused_parameters=False` (one step runs several forward
+    passes, which `find_unused_parameters=True` does not support; the trainer keeps every trainable module in the
+    graph).
+    """
+
+    adversarial_weight: float = field(
+        default=0.0,
+        metadata={"help": "Weight of the language discriminator's loss; 0 switches adversarial training off."},
+    )
+    grl_schedule: str = field(
+        default="constant",
+        metadata={
+            "help": "Schedule of the gradient-reversal strength: 'constant' or 'dann' "
+            "(lambda_p = grl_lambda_max * (2 / (1 + exp(-grl_gamma * p)) - 1)).",
+            "choices": list(GRL_SCHEDULES),
+        },
+    )
+    grl_lambda_max: float = field(
+        default=1.0, metadata={"help": "The constant gradient-reversal strength, or the limit of the DANN schedule."}
+    )
+    grl_gamma: float = field(default=10.0, metadata={"help": "Steepness gamma of the DANN schedule."})
+    discriminator_learning_rate: float | None = field(
+        default=None,
+        metadata={"help": "Learning rate of the discriminator's own parameter group; defaults to learning_rate."},
+    )
+    discriminator_steps: int = field(
+        default=1,
+        metadata={
+            "help": "Discriminator updates per encoder update; k > 1 adds k - 1 updates of the discriminator alone "
+            "on the step's detached representations."
+        },
+    )
+    alignment_weight: float = field(
+        default=0.0, metadata={"help": "Weight of the alignment loss over parallel pairs; 0 switches it off."}
+    )
+    alignment_loss: str | None = field(
+        default=None,
+        metadata={
+            "help": "Alignment loss: 'mse', 'cosine' or 'contrastive' (InfoNCE, in-batch negatives); defaults to "
+            "the model config's alignment_loss.",
+            "choices": list(ALIGNMENT_LOSS_KINDS),
+        },
+    )
+    alignment_temperature: float | None = field(
+        default=None,
+        metadata={
+            "help": "Temperature of the contrastive loss; defaults to the model config's alignment_temperature."
+        },
+    )
+    language_sampling_temperature: float | None = field(
+        default=None,
+        metadata={
+            "help": "Exponent alpha of temperature sampling (p_l proportional to n_l ** alpha; 1 = proportional, "
+            "0 = uniform) for the task data's and the unlabeled text's languages; None shuffles as Trainer does."
+        },
+    )
+    language_column: str = field(
+        default="lang", metadata={"help": "Column holding the language code of task and unlabeled rows."}
+    )
+    pair_source_language_column: str = field(
+        default="source_lang", metadata={"help": "Column holding the language of the source side of pairs."}
+    )
+    pair_target_language_column: str = field(
+        default="target_lang", metadata={"help": "Column holding the language of the target side of pairs."}
+    )
+    remove_unused_columns: bool = field(
+        default=False,
+        metadata={"help": "Changed default (False): the cross-lingual collator selects the columns it needs."},
+    )
+    label_names: list[str] | None = field(
+        default_factory=lambda: ["labels"],
+        metadata={"help": "Changed default (['labels']): the language labels are not task labels."},
+    )
+    ddp_find_unused_parameters: bool | None = field(
+        default=False,
+        metadata={"help": "Changed default (False): a step runs several forward passes through the DDP model."},
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        for name in ("adversarial_weight", "alignment_weight", "grl_lambda_max", "grl_gamma"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"`{name}` must be >= 0, got {getattr(self, name)!r}.")
+        if self.grl_schedule not in GRL_SCHEDULES:
+            raise ValueError(f"`grl_schedule` must be one of {GRL_SCHEDULES}, got {self.grl_schedule!r}.")
+        if self.discriminator_learning_rate is not None and self.discriminator_learning_rate < 0:
+            raise ValueError(f"`discriminator_learning_rate` must be >= 0, got {self.discriminator_learning_rate!r}.")
+        if not isinstance(self.discriminator_steps, int) or self.discriminator_steps < 1:
+            raise ValueError(f"`discriminator_steps` must be an int >= 1, got {self.discriminator_steps!r}.")
+        if self.alignment_loss is not None and self.alignment_loss not in ALIGNMENT_LOSS_KINDS:
+            raise ValueError(f"`alignment_loss` must be one of {ALIGNMENT_LOSS_KINDS}, got {self.alignment_loss!r}.")
+        if self.alignment_temperature is not None and not self.alignment_temperature > 0:
+            raise ValueError(f"`alignment_temperature` must be > 0, got {self.alignment_temperature!r}.")
+        alpha = self.language_sampling_temperature
+        if alpha is not None and not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"`language_sampling_temperature` must be in [0, 1] (1 = proportional), got {alpha!r}.")

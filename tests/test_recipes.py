@@ -1,5 +1,6 @@
 """The recipes end to end on tiny models and tiny data, the YAML/command-line parser, and the `hf-lowres` command."""
 
+import pathlib
 import subprocess
 import sys
 
@@ -14,6 +15,7 @@ from hf_lowres.cli import main as cli_main
 from hf_lowres.testing_utils import tiny_translation_tokenizer
 
 
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 JAVANESE = ["aku seneng film iki", "panganan iki enak banget", "aku ora seneng panganan kuwi", "film iki ala banget"]
 
 
@@ -24,10 +26,20 @@ def tiny_marian_dir(tmp_path_factory):
     tokenizer = tiny_translation_tokenizer([">>ind<<", ">>jav<<"])
     torch.manual_seed(0)
     config = MarianConfig(
-        vocab_size=len(tokenizer), d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-        decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, max_position_embeddings=64,
-        pad_token_id=0, eos_token_id=2, decoder_start_token_id=0, forced_eos_token_id=2,
-    )  # fmt: skip
+        vocab_size=len(tokenizer),
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=64,
+        pad_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=0,
+        forced_eos_token_id=2,
+    )
     MarianMTModel(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
@@ -35,10 +47,25 @@ def tiny_marian_dir(tmp_path_factory):
 
 def back_translate_args(model_dir, monolingual, output_dir):
     return [
-        "--model_name_or_path", str(model_dir), "--monolingual_file", str(monolingual), "--output_dir",
-        str(output_dir), "--source_lang", "ind", "--target_lang", "jav", "--num_beams", "1", "--max_new_tokens", "8",
-        "--filter_max_length_ratio", "100", "--filter_copy_threshold", "1.0",
-    ]  # fmt: skip
+        "--model_name_or_path",
+        str(model_dir),
+        "--monolingual_file",
+        str(monolingual),
+        "--output_dir",
+        str(output_dir),
+        "--source_lang",
+        "ind",
+        "--target_lang",
+        "jav",
+        "--num_beams",
+        "1",
+        "--max_new_tokens",
+        "8",
+        "--filter_max_length_ratio",
+        "100",
+        "--filter_copy_threshold",
+        "1.0",
+    ]
 
 
 def test_back_translate_recipe_end_to_end(tiny_marian_dir, tmp_path):
@@ -90,3 +117,221 @@ def test_command_lists_the_recipes():
     for name in RECIPES:
         assert name in result.stdout
     assert cli_main(["no_such_recipe"]) == 2
+
+
+ENGLISH = [
+    ("i like this food", "positive"),
+    ("this movie is very good", "positive"),
+    ("this film was bad", "negative"),
+    ("i do not like that movie", "negative"),
+    ("the food is good", "positive"),
+    ("that film is bad", "negative"),
+]
+JAVANESE_LABELED = [
+    ("aku seneng panganan iki", "positive"),
+    ("film iki apik banget", "positive"),
+    ("panganan kuwi ala", "negative"),
+    ("aku ora seneng film kuwi", "negative"),
+]
+INDONESIAN_LABELED = [("saya suka makanan ini", "positive"), ("film itu buruk", "negative")]
+
+
+def write_csv(path, rows):
+    path.write_text("text,label\n" + "".join(f"{text},{label}\n" for text, label in rows))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def tiny_bert_dir(tmp_path_factory):
+    """A tiny BERT with an MLM head and the tiny tokenizer, saved as a checkpoint directory."""
+    from transformers import AutoModelForMaskedLM
+
+    from hf_lowres.testing_utils import tiny_backbone_config, tiny_tokenizer
+
+    directory = tmp_path_factory.mktemp("tiny_bert")
+    torch.manual_seed(0)
+    AutoModelForMaskedLM.from_config(tiny_backbone_config("bert")).save_pretrained(directory)
+    tiny_tokenizer().save_pretrained(directory)
+    return directory
+
+
+TRAINING = [
+    "--max_steps",
+    "3",
+    "--per_device_train_batch_size",
+    "4",
+    "--learning_rate",
+    "1e-2",
+    "--report_to",
+    "none",
+    "--save_strategy",
+    "no",
+    "--logging_steps",
+    "1",
+    "--use_cpu",
+    "true",
+    "--seed",
+    "0",
+]
+
+
+def test_adapt_language_then_train_task_end_to_end(tiny_bert_dir, tmp_path):
+    import json
+
+    from hf_lowres.adapters import COMPOSITION_FILE, AdapterManager
+
+    languages = ["eng", "ind", "jav"]
+    text = {lang: tmp_path / f"{lang}.txt" for lang in languages}
+    text["eng"].write_text("\n".join(t for t, _ in ENGLISH) + "\n")
+    text["ind"].write_text("\n".join(t for t, _ in INDONESIAN_LABELED) + "\n")
+    text["jav"].write_text("\n".join(t for t, _ in JAVANESE_LABELED) + "\n")
+    adapters = tmp_path / "adapters"
+    for language in ("eng", "jav"):
+        others = [f"{other}={text[other]}" for other in languages if other != language]
+        code = cli_main(
+            [
+                "adapt_language",
+                "--model_name_or_path",
+                str(tiny_bert_dir),
+                "--languages",
+                *languages,
+                "--language",
+                language,
+                "--text_file",
+                str(text[language]),
+                "--adapters_dir",
+                str(adapters),
+                "--output_dir",
+                str(tmp_path / f"run_{language}"),
+                "--unlabeled_files",
+                *others,
+                "--adversarial_weight",
+                "0.1",
+                *TRAINING,
+            ]
+        )
+        assert code == 0
+    composition = json.loads((adapters / COMPOSITION_FILE).read_text())
+    assert set(composition["adapters"]) == {"lang_eng", "lang_jav"}
+    assert (adapters / "README.md").is_file() and (adapters / "lm_head.safetensors").is_file()
+
+    output = tmp_path / "task"
+    code = cli_main(
+        [
+            "train_task",
+            "--model_name_or_path",
+            str(tiny_bert_dir),
+            "--languages",
+            *languages,
+            "--adapters_dir",
+            str(adapters),
+            "--train_file",
+            write_csv(tmp_path / "train.csv", ENGLISH),
+            "--test_files",
+            f"jav={write_csv(tmp_path / 'jav.csv', JAVANESE_LABELED)}",
+            f"ind={write_csv(tmp_path / 'ind.csv', INDONESIAN_LABELED)}",
+            "--class_names",
+            "negative",
+            "neutral",
+            "positive",
+            "--output_dir",
+            str(output),
+            *TRAINING,
+        ]
+    )
+    assert code == 0
+    results = json.loads((output / "results.json").read_text())
+    assert [row["language"] for row in results["rows"]] == ["jav", "ind"]
+    assert {row["n"] for row in results["rows"]} == {4, 2}
+    assert all(0.0 <= row["accuracy"] <= 1.0 for row in results["rows"])
+    assert "| jav |" in (output / "results.md").read_text()
+    saved = json.loads((output / "adapters" / COMPOSITION_FILE).read_text())
+    assert saved["active"] == ["lang_eng", "task_sentiment"]
+    card = (output / "adapters" / "README.md").read_text()
+    assert "jav" in card and "accuracy" in card
+    # The saved task adapters load back and compose with the Javanese adapter.
+    from hf_lowres import LowResForSequenceClassification
+
+    model = LowResForSequenceClassification.from_backbone(
+        str(tiny_bert_dir), languages, id2label={0: "negative", 1: "neutral", 2: "positive"}
+    )
+    manager = AdapterManager.from_pretrained(output / "adapters", model=model)
+    assert manager.activate(language="jav", task="sentiment") == ["lang_jav", "task_sentiment"]
+
+
+def test_train_translation_end_to_end(tiny_marian_dir, tmp_path):
+    import json
+
+    pairs = [("aku seneng film iki", "saya suka film ini"), ("panganan iki enak", "makanan ini enak"),
+             ("aku ora seneng", "saya tidak suka"), ("film iki ala", "film ini buruk")]  # fmt: skip
+    multiway = tmp_path / "mt.csv"
+    multiway.write_text("javanese,indonesian\n" + "".join(f"{j},{i}\n" for j, i in pairs))
+    synthetic = tmp_path / "bt"
+    monolingual = tmp_path / "jav.txt"
+    monolingual.write_text("\n".join(JAVANESE) + "\n")
+    cli_main(["back_translate", *back_translate_args(tiny_marian_dir, monolingual, synthetic)])
+    output = tmp_path / "mt"
+    code = cli_main(
+        [
+            "train_translation",
+            "--model_name_or_path",
+            str(tiny_marian_dir),
+            "--source_lang",
+            "ind",
+            "--target_lang",
+            "jav",
+            "--train_file",
+            str(multiway),
+            "--test_file",
+            str(multiway),
+            "--synthetic_corpus",
+            str(synthetic / "corpus"),
+            "--tag_synthetic",
+            "--both_directions",
+            "--num_beams",
+            "1",
+            "--max_new_tokens",
+            "6",
+            "--output_dir",
+            str(output),
+            *TRAINING,
+        ]
+    )
+    assert code == 0
+    results = json.loads((output / "results.json").read_text())
+    assert [row["language"] for row in results["rows"]] == ["ind-jav", "jav-ind"]
+    assert all(row["n"] == 4 and 0.0 <= row["chrf"] <= 100.0 and "bleu" in row for row in results["rows"])
+    assert (output / "adapters" / "task_translation" / "adapter_model.safetensors").is_file()
+
+
+def test_publish_recipe_pushes_through_the_hub_server(tiny_bert_dir, hub_server, tmp_path):
+    from hub_fixtures import run_with_hub
+
+    from hf_lowres import LowResForSequenceClassification
+    from hf_lowres.adapters import AdapterManager
+
+    manager = AdapterManager(LowResForSequenceClassification.from_backbone(str(tiny_bert_dir), ["eng", "jav"]))
+    manager.add_language_adapter("jav")
+    manager.save(tmp_path / "adapters")
+    mark = hub_server.log_mark()
+    code = f"""
+import sys
+from hf_lowres.cli import main
+sys.exit(main(["publish", "--adapters_dir", {str(tmp_path / "adapters")!r}, "--repo_id", "alice/publish-recipe",
+               "--private", "--commit_message", "recipe push"]))
+"""
+    result = run_with_hub(hub_server, code)
+    assert result.returncode == 0, result.stderr[-2000:]
+    paths = [entry.path for entry in hub_server.request_log(since=mark)]
+    assert any("/commit/" in path for path in paths)
+    assert hub_server.token not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("config", sorted((ROOT / "recipes" / "configs").glob("*.yaml")), ids=lambda p: p.name)
+def test_example_configs_parse_with_their_recipe(config):
+    import importlib
+
+    recipe = next(name for name in RECIPES if name in config.name)
+    parser = importlib.import_module(f"hf_lowres.recipes.{recipe}").make_parser()
+    arguments = parser.parse_args_and_config(["--config", str(config)])
+    assert arguments and all(hasattr(a, "__dataclass_fields__") for a in arguments)

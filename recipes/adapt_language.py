@@ -1,0 +1,107 @@
+"""Train a language adapter with masked LM on monolingual text, optionally with the adversarial discriminator over
+all languages and the alignment loss on parallel or back-translated pairs.
+
+    hf-lowres adapt_language --model_name_or_path xlm-roberta-base --languages eng jav sun --language jav \\
+        --text_file jav.txt --output_dir runs/jav [--adapters_dir runs/adapters] \\
+        [--unlabeled_files eng=eng.txt sun=sun.txt --adversarial_weight 0.1] \\
+        [--parallel_file mt/train.csv --parallel_source_lang eng --parallel_target_langs jav --alignment_weight 1]
+
+The adapters (all languages trained so far, with the MLM head and the discriminator) are saved to
+`--adapters_dir` (default `<output_dir>/adapters`); run once per language with the same `--adapters_dir`.
+"""
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+from transformers import AutoTokenizer, DataCollatorForLanguageModeling
+
+from hf_lowres import LowResForMaskedLM
+from hf_lowres.adapters import COMPOSITION_FILE, AdapterManager
+from hf_lowres.data import load_monolingual
+from hf_lowres.hub import TrainingSummary, push_adapters_to_hub, write_model_card
+from hf_lowres.recipe_parser import RecipeParser
+from hf_lowres.training import (
+    CrossLingualDataArguments,
+    CrossLingualTrainer,
+    CrossLingualTrainingArguments,
+    tokenize_text,
+)
+
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class AdaptLanguageArguments:
+    """The backbone, the language to adapt and its text."""
+
+    model_name_or_path: str = field(metadata={"help": "The backbone checkpoint (Hub id or local directory)."})
+    languages: list[str] = field(metadata={"help": "All language codes, in order: the discriminator's classes."})
+    language: str = field(metadata={"help": "The language whose adapter is trained."})
+    text_file: str = field(metadata={"help": "Monolingual text in `language` (txt, csv, jsonl, parquet)."})
+    text_column: str | None = field(default=None, metadata={"help": "Text column of a csv/jsonl/parquet file."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N sentences."})
+    max_length: int = field(default=128, metadata={"help": "Truncate sentences to this many tokens."})
+    mlm_probability: float = field(default=0.15, metadata={"help": "Share of tokens masked for MLM."})
+    lora_r: int = field(default=8, metadata={"help": "LoRA rank."})
+    lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha."})
+    adapters_dir: str | None = field(
+        default=None, metadata={"help": "Adapters to extend and save to (default `<output_dir>/adapters`)."}
+    )
+    license: str = field(default="unknown", metadata={"help": "License recorded in the model card."})
+
+
+def make_parser() -> RecipeParser:
+    return RecipeParser((AdaptLanguageArguments, CrossLingualDataArguments, CrossLingualTrainingArguments))
+
+
+def main(
+    script_args: AdaptLanguageArguments,
+    data_args: CrossLingualDataArguments,
+    training_args: CrossLingualTrainingArguments,
+) -> AdapterManager:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    adapters_dir = script_args.adapters_dir or os.path.join(training_args.output_dir, "adapters")
+    # hf_lowres pushes adapters, heads and card itself: the Trainer's own push would send the LoRA weights only.
+    push_repo = training_args.hub_model_id if training_args.push_to_hub else None
+    training_args.push_to_hub = False
+    tokenizer = AutoTokenizer.from_pretrained(script_args.model_name_or_path)
+    model = LowResForMaskedLM.from_backbone(script_args.model_name_or_path, script_args.languages)
+    if os.path.isfile(os.path.join(adapters_dir, COMPOSITION_FILE)):
+        manager = AdapterManager.from_pretrained(adapters_dir, model=model)
+    else:
+        manager = AdapterManager(model)
+    manager.add_language_adapter(script_args.language, r=script_args.lora_r, lora_alpha=script_args.lora_alpha)
+    manager.prepare_language_training(script_args.language, train_discriminator=training_args.adversarial_weight > 0)
+    manager.parameter_counts()
+
+    text = load_monolingual(script_args.text_file, script_args.language, column=script_args.text_column)
+    if script_args.max_train_samples is not None:
+        text = text.select(range(min(script_args.max_train_samples, len(text))))
+    trainer = CrossLingualTrainer(
+        manager.peft_model,
+        training_args,
+        data_collator=DataCollatorForLanguageModeling(tokenizer, mlm_probability=script_args.mlm_probability),
+        train_dataset=tokenize_text(text, tokenizer, script_args.max_length),
+        unlabeled_dataset=data_args.load_unlabeled(tokenizer, script_args.max_length),
+        parallel_dataset=data_args.load_pairs(tokenizer, script_args.max_length),
+        processing_class=tokenizer,
+    )
+    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+
+    manager.save(adapters_dir)
+    summary = TrainingSummary.from_manager(
+        manager, training_args, base_model=script_args.model_name_or_path, license=script_args.license
+    )
+    write_model_card(adapters_dir, summary)
+    logger.info("language adapter %r saved to %s", script_args.language, adapters_dir)
+    if push_repo:
+        push_adapters_to_hub(
+            adapters_dir, push_repo, private=bool(training_args.hub_private_repo), token=training_args.hub_token
+        )
+    return manager
+
+
+if __name__ == "__main__":
+    main(*make_parser().parse_args_and_config())

@@ -1,0 +1,191 @@
+"""Train a task adapter (sequence classification) on source-language labels, then evaluate zero-shot on every target
+language with its language adapter composed in (MAD-X), and write the per-language table.
+
+    hf-lowres train_task --model_name_or_path xlm-roberta-base --languages eng jav sun \\
+        --adapters_dir runs/adapters --train_file eng/train.csv --validation_file eng/valid.csv \\
+        --test_files jav=jav/test.csv sun=sun/test.csv --class_names negative neutral positive --output_dir runs/task
+
+Without `--adapters_dir` the task adapter trains on the bare backbone and is evaluated as it is (the baseline).
+Writes `<output_dir>/results.{md,csv,json}`, a bar chart `<output_dir>/results.png` (with `--baseline_report`), the
+adapters with the task head (`<output_dir>/adapters`) and their model card.
+"""
+
+import logging
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+from datasets import load_dataset
+from transformers import AutoTokenizer
+
+from hf_lowres import LowResForSequenceClassification
+from hf_lowres.adapters import AdapterManager
+from hf_lowres.evaluation import (
+    PerLanguageReport,
+    SequenceClassificationPredictor,
+    evaluate_per_language,
+    plot_per_language_metrics,
+)
+from hf_lowres.hub import TrainingSummary, push_adapters_to_hub, write_model_card
+from hf_lowres.recipe_parser import RecipeParser
+from hf_lowres.training import (
+    CrossLingualDataArguments,
+    CrossLingualTrainer,
+    CrossLingualTrainingArguments,
+    parse_language_files,
+    tokenize_text,
+)
+
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainTaskArguments:
+    """The backbone, the language adapters, the labeled data and the zero-shot test sets."""
+
+    model_name_or_path: str = field(metadata={"help": "The backbone checkpoint (Hub id or local directory)."})
+    languages: list[str] = field(metadata={"help": "All language codes, in order: the discriminator's classes."})
+    train_file: str = field(metadata={"help": "Labeled source-language data (csv/json with text and label)."})
+    test_files: list[str] = field(metadata={"help": "Zero-shot test sets as LANG=PATH, one per target language."})
+    class_names: list[str] = field(metadata={"help": "Class names, in id order (e.g. negative neutral positive)."})
+    task: str = field(default="sentiment", metadata={"help": "Name of the task adapter."})
+    source_language: str = field(default="eng", metadata={"help": "The language of the labeled data."})
+    validation_file: str | None = field(default=None, metadata={"help": "Labeled source-language dev data."})
+    text_column: str = field(default="text", metadata={"help": "Text column of the labeled and test files."})
+    label_column: str = field(default="label", metadata={"help": "Label column (names or ids)."})
+    adapters_dir: str | None = field(default=None, metadata={"help": "Language adapters to compose (MAD-X)."})
+    max_train_samples: int | None = field(default=None, metadata={"help": "Use only the first N training rows."})
+    max_test_samples: int | None = field(default=None, metadata={"help": "Use only the first N rows per test set."})
+    max_length: int = field(default=128, metadata={"help": "Truncate sentences to this many tokens."})
+    lora_r: int = field(default=8, metadata={"help": "LoRA rank."})
+    lora_alpha: int = field(default=16, metadata={"help": "LoRA alpha."})
+    baseline_report: str | None = field(default=None, metadata={"help": "An earlier results.json to compare with."})
+    run_name_in_report: str = field(default="hf_lowres", metadata={"help": "This run's name in the table and chart."})
+    license: str = field(default="unknown", metadata={"help": "License recorded in the model card."})
+
+
+def make_parser() -> RecipeParser:
+    return RecipeParser((TrainTaskArguments, CrossLingualDataArguments, CrossLingualTrainingArguments))
+
+
+def load_labeled(path: str, script_args: TrainTaskArguments, limit: int | None):
+    """A csv/json/jsonl/parquet file with the label column mapped to ids of `label_names`."""
+    extension = os.path.splitext(path)[1].lstrip(".").replace("jsonl", "json")
+    dataset = load_dataset(extension, data_files=path, split="train")
+    if limit is not None:
+        dataset = dataset.select(range(min(limit, len(dataset))))
+    names = script_args.class_names
+
+    def to_id(row):
+        value = row[script_args.label_column]
+        if isinstance(value, str):
+            if value not in names:
+                raise ValueError(f"{path}: label {value!r} is not one of --class_names {names}.")
+            value = names.index(value)
+        return {"label_id": int(value)}
+
+    # A new column: mapping into the existing one would keep its (string) type.
+    dataset = dataset.map(to_id, remove_columns=[script_args.label_column])
+    return dataset.rename_column("label_id", script_args.label_column)
+
+
+def main(
+    script_args: TrainTaskArguments,
+    data_args: CrossLingualDataArguments,
+    training_args: CrossLingualTrainingArguments,
+) -> PerLanguageReport:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    push_repo = training_args.hub_model_id if training_args.push_to_hub else None
+    training_args.push_to_hub = False  # hf_lowres pushes adapters, heads and card itself
+    tokenizer = AutoTokenizer.from_pretrained(script_args.model_name_or_path)
+    id2label = dict(enumerate(script_args.class_names))
+    model = LowResForSequenceClassification.from_backbone(
+        script_args.model_name_or_path, script_args.languages, id2label=id2label
+    )
+    if script_args.adapters_dir:
+        manager = AdapterManager.from_pretrained(script_args.adapters_dir, model=model)
+    else:
+        manager = AdapterManager(model)
+    manager.add_task_adapter(script_args.task, r=script_args.lora_r, lora_alpha=script_args.lora_alpha)
+    source = script_args.source_language if script_args.source_language in manager.language_adapters.values() else None
+    manager.prepare_task_training(
+        script_args.task, language=source, train_discriminator=training_args.adversarial_weight > 0
+    )
+    manager.parameter_counts()
+
+    def prepare(path, limit):
+        rows = load_labeled(path, script_args, limit)
+        return tokenize_text(
+            rows, tokenizer, script_args.max_length, script_args.text_column, script_args.source_language,
+            label_column=script_args.label_column,
+        )  # fmt: skip
+
+    trainer = CrossLingualTrainer(
+        manager.peft_model,
+        training_args,
+        train_dataset=prepare(script_args.train_file, script_args.max_train_samples),
+        eval_dataset=prepare(script_args.validation_file, None) if script_args.validation_file else None,
+        unlabeled_dataset=data_args.load_unlabeled(tokenizer, script_args.max_length),
+        parallel_dataset=data_args.load_pairs(tokenizer, script_args.max_length),
+        processing_class=tokenizer,
+        compute_metrics=lambda p: {"accuracy": float((np.argmax(p.predictions, -1) == p.label_ids).mean())},
+    )
+    trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
+
+    report = evaluate_zero_shot(manager, tokenizer, script_args)
+    output_dir = training_args.output_dir
+    report.to_markdown()
+    report.to_json(os.path.join(output_dir, "results.json"))
+    report.to_csv(os.path.join(output_dir, "results.csv"))
+    with open(os.path.join(output_dir, "results.md"), "w", encoding="utf-8") as f:
+        f.write(report.to_markdown() + "\n")
+    if script_args.baseline_report:
+        baseline = PerLanguageReport.from_json(script_args.baseline_report)
+        plot_per_language_metrics([baseline, report], "accuracy", os.path.join(output_dir, "results.png"))
+    print(report.to_markdown())
+
+    adapters_dir = os.path.join(output_dir, "adapters")
+    manager.activate(language=source, task=script_args.task)
+    manager.save(adapters_dir, tokenizer=tokenizer)
+    summary = TrainingSummary.from_manager(
+        manager, training_args, results=report, base_model=script_args.model_name_or_path, license=script_args.license
+    )
+    write_model_card(adapters_dir, summary)
+    if push_repo:
+        push_adapters_to_hub(
+            adapters_dir, push_repo, private=bool(training_args.hub_private_repo), token=training_args.hub_token
+        )
+    return report
+
+
+def evaluate_zero_shot(manager: AdapterManager, tokenizer, script_args: TrainTaskArguments) -> PerLanguageReport:
+    """Accuracy and macro-F1 per target language, each with its own language adapter switched in when it has one."""
+    test_sets = {
+        language: load_labeled(path, script_args, script_args.max_test_samples)
+        for language, path in parse_language_files(script_args.test_files, "--test_files").items()
+    }
+    predictor = SequenceClassificationPredictor(
+        manager.peft_model, tokenizer, text_column=script_args.text_column, max_length=script_args.max_length
+    )
+    adapted = set(manager.language_adapters.values())
+
+    def predict(dataset, language):
+        composed = language if language in adapted else None
+        manager.activate(language=composed, task=script_args.task)
+        return predictor(dataset)
+
+    manager.model.eval()
+    return evaluate_per_language(
+        predict,
+        test_sets,
+        ["accuracy", "macro_f1"],
+        baseline=script_args.baseline_report,
+        label_column=script_args.label_column,
+        label_names=script_args.class_names,
+        name=script_args.run_name_in_report,
+    )
+
+
+if __name__ == "__main__":
+    main(*make_parser().parse_args_and_config())

@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= ../shared/data
 
-.PHONY: install test test-slow lint format demo bench clean
+.PHONY: install test test-slow lint format demo quickstart bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build of torch first, so that no CUDA wheels are pulled in by the package's own requirement.
 	$(BIN)/python -m pip install --quiet "torch==2.13.0"
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,demo]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -32,7 +32,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 demo: $(STAMP)
-	HF_HUB_OFFLINE=1 $(BIN)/python recipes/quickstart_demo.py --data_dir $(DATA_DIR)
+	HF_HUB_OFFLINE=1 $(BIN)/python recipes/demo.py --data_dir $(DATA_DIR)
+
+quickstart: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python recipes/quickstart_demo.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -213,6 +213,27 @@ class LowResPreTrainedModel(PreTrainedModel):
                 lang_loss = lang_logits.sum() * 0.0
         return lang_logits, lang_loss, pooled_output
 
+    def _encode(self, input_ids, attention_mask, inputs_embeds, lang_labels, output_attentions, **backbone_kwargs):
+        """Runs the encoder and the language head: `(hidden_states, attentions, lang_logits, lang_loss, pooled)`."""
+        outputs = self._run_encoder(input_ids, attention_mask, inputs_embeds, output_attentions, **backbone_kwargs)
+        states = self._encoder_states(outputs)
+        return (states, outputs.attentions, *self._language_head(states, attention_mask, lang_labels))
+
+    @staticmethod
+    def _output(encoded, output_hidden_states, logits=None, task_loss=None) -> "LowResModelOutput":
+        """The output of an encoder-side forward, from `_encode`'s result and the task head's logits and loss."""
+        states, attentions, lang_logits, lang_loss, pooled_output = encoded
+        return LowResModelOutput(
+            loss=_sum_losses(task_loss, lang_loss),
+            logits=logits,
+            task_loss=task_loss,
+            lang_loss=lang_loss,
+            lang_logits=lang_logits,
+            pooled_output=pooled_output,
+            hidden_states=states if output_hidden_states else None,
+            attentions=attentions,
+        )
+
     def _run_encoder(self, input_ids, attention_mask, inputs_embeds, output_attentions, **backbone_kwargs):
         """Runs the base transformer (its encoder for encoder-decoders) and returns its outputs with all states."""
         encoder = self.backbone.get_encoder() if self.config.text_config.is_encoder_decoder else self.backbone
@@ -252,20 +273,11 @@ class LowResModel(LowResPreTrainedModel):
         return_dict: bool | None = None,
         **kwargs,
     ) -> LowResModelOutput:
-        outputs = self._run_encoder(
-            input_ids, attention_mask, inputs_embeds, output_attentions,
+        encoded = self._encode(
+            input_ids, attention_mask, inputs_embeds, lang_labels, output_attentions,
             token_type_ids=token_type_ids, position_ids=position_ids,
         )  # fmt: skip
-        states = self._encoder_states(outputs)
-        lang_logits, lang_loss, pooled_output = self._language_head(states, attention_mask, lang_labels)
-        return LowResModelOutput(
-            loss=lang_loss,
-            lang_loss=lang_loss,
-            lang_logits=lang_logits,
-            pooled_output=pooled_output,
-            hidden_states=states if output_hidden_states else None,
-            attentions=outputs.attentions,
-        )
+        return self._output(encoded, output_hidden_states)
 
 
 class LowResForSequenceClassification(LowResPreTrainedModel):
@@ -297,25 +309,14 @@ class LowResForSequenceClassification(LowResPreTrainedModel):
         return_dict: bool | None = None,
         **kwargs,
     ) -> LowResModelOutput:
-        outputs = self._run_encoder(
-            input_ids, attention_mask, inputs_embeds, output_attentions,
+        encoded = self._encode(
+            input_ids, attention_mask, inputs_embeds, lang_labels, output_attentions,
             token_type_ids=token_type_ids, position_ids=position_ids,
         )  # fmt: skip
-        states = self._encoder_states(outputs)
-        lang_logits, lang_loss, pooled_output = self._language_head(states, attention_mask, lang_labels)
-        features = pool_hidden_states(states[-1], attention_mask, self.config.classifier_pooling)
+        features = pool_hidden_states(encoded[0][-1], attention_mask, self.config.classifier_pooling)
         logits = self.classifier(features)
         task_loss = self._classification_loss(logits, labels) if labels is not None else None
-        return LowResModelOutput(
-            loss=_sum_losses(task_loss, lang_loss),
-            logits=logits,
-            task_loss=task_loss,
-            lang_loss=lang_loss,
-            lang_logits=lang_logits,
-            pooled_output=pooled_output,
-            hidden_states=states if output_hidden_states else None,
-            attentions=outputs.attentions,
-        )
+        return self._output(encoded, output_hidden_states, logits, task_loss)
 
     def _classification_loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         labels = labels.to(logits.device)
@@ -358,28 +359,17 @@ class LowResForTokenClassification(LowResPreTrainedModel):
         return_dict: bool | None = None,
         **kwargs,
     ) -> LowResModelOutput:
-        outputs = self._run_encoder(
-            input_ids, attention_mask, inputs_embeds, output_attentions,
+        encoded = self._encode(
+            input_ids, attention_mask, inputs_embeds, lang_labels, output_attentions,
             token_type_ids=token_type_ids, position_ids=position_ids,
         )  # fmt: skip
-        states = self._encoder_states(outputs)
-        lang_logits, lang_loss, pooled_output = self._language_head(states, attention_mask, lang_labels)
-        logits = self.classifier(states[-1])
+        logits = self.classifier(encoded[0][-1])
         task_loss = None
         if labels is not None:
             task_loss = F.cross_entropy(
                 logits.float().view(-1, self.num_labels), labels.to(logits.device).view(-1), ignore_index=-100
             )
-        return LowResModelOutput(
-            loss=_sum_losses(task_loss, lang_loss),
-            logits=logits,
-            task_loss=task_loss,
-            lang_loss=lang_loss,
-            lang_logits=lang_logits,
-            pooled_output=pooled_output,
-            hidden_states=states if output_hidden_states else None,
-            attentions=outputs.attentions,
-        )
+        return self._output(encoded, output_hidden_states, logits, task_loss)
 
 
 class _LanguageModelingMixin:
@@ -391,17 +381,9 @@ class _LanguageModelingMixin:
             attention_mask=attention_mask, output_hidden_states=True, return_dict=True, **backbone_inputs
         )
         states = self._encoder_states(outputs)
-        lang_logits, lang_loss, pooled_output = self._language_head(states, attention_mask, lang_labels)
-        return LowResModelOutput(
-            loss=_sum_losses(outputs.loss, lang_loss),
-            logits=outputs.logits,
-            task_loss=outputs.loss,
-            lang_loss=lang_loss,
-            lang_logits=lang_logits,
-            pooled_output=pooled_output,
-            hidden_states=states if output_hidden_states else None,
-            attentions=getattr(outputs, "encoder_attentions", None) or getattr(outputs, "attentions", None),
-        )
+        attentions = getattr(outputs, "encoder_attentions", None) or getattr(outputs, "attentions", None)
+        encoded = (states, attentions, *self._language_head(states, attention_mask, lang_labels))
+        return self._output(encoded, output_hidden_states, outputs.logits, outputs.loss)
 
 
 class LowResForMaskedLM(_LanguageModelingMixin, LowResPreTrainedModel):
@@ -501,17 +483,8 @@ class LowResForSeq2SeqLM(_LanguageModelingMixin, LowResPreTrainedModel):
         **kwargs,
     ) -> LowResModelOutput:
         if labels is None and decoder_input_ids is None:
-            outputs = self._run_encoder(input_ids, attention_mask, inputs_embeds, output_attentions)
-            states = outputs.hidden_states
-            lang_logits, lang_loss, pooled_output = self._language_head(states, attention_mask, lang_labels)
-            return LowResModelOutput(
-                loss=lang_loss,
-                lang_loss=lang_loss,
-                lang_logits=lang_logits,
-                pooled_output=pooled_output,
-                hidden_states=states if output_hidden_states else None,
-                attentions=outputs.attentions,
-            )
+            encoded = self._encode(input_ids, attention_mask, inputs_embeds, lang_labels, output_attentions)
+            return self._output(encoded, output_hidden_states)
         return self._forward_with_lm_backbone(
             lang_labels, output_hidden_states, attention_mask, input_ids=input_ids,
             decoder_input_ids=decoder_input_ids, decoder_attention_mask=decoder_attention_mask,

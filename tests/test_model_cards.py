@@ -243,3 +243,10 @@ def test_template_has_one_source_shipped_in_the_package():
     assert MODEL_CARD_TEMPLATE_PATH.is_file() and package_dir in MODEL_CARD_TEMPLATE_PATH.parents
     # The template is `model_cards/model_card.md`; the package reaches the same file (no copy that could drift).
     assert MODEL_CARD_TEMPLATE_PATH.samefile(REPO_ROOT / "model_cards" / "model_card.md")
+
+
+def test_a_local_backbone_path_never_becomes_base_model(tmp_path):
+    from hf_lowres.hub.model_card import is_hub_repo_id
+
+    assert is_hub_repo_id("FacebookAI/xlm-roberta-base") and is_hub_repo_id("bert-base-multilingual-cased")
+    assert not is_hub_repo_id(str(tmp_path)) and not is_hub_repo_id("./model") and not is_hub_repo_id(None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
@@ -61,7 +62,7 @@ def model_card_data(summary: TrainingSummary, repo_id: str | None = None, kind: 
     ]
     return ModelCardData(
         language=summary.all_languages,
-        base_model=summary.base_model,
+        base_model=summary.base_model if is_hub_repo_id(summary.base_model) else None,
         library_name="peft" if kind == "adapters" else "transformers",
         license=summary.license,
         tags=list(dict.fromkeys(tags + list(summary.tags))),
@@ -142,7 +143,7 @@ def _usage_snippet(summary: TrainingSummary, repo_id: str, kind: str) -> str:
             f"from transformers import {summary.auto_class}\n\n"
             f'model = {summary.auto_class}.from_pretrained("{repo_id}", trust_remote_code=True)'
         )
-    model_arg = "" if summary.base_model else ", model=model  # model: the base hf_lowres model"
+    model_arg = "" if is_hub_repo_id(summary.base_model) else ", model=model  # model: the base hf_lowres model"
     language, task = summary.example_composition
     activate = []
     if language is not None:
@@ -172,3 +173,11 @@ def write_model_card(
     card.save(path)
     summary.save(directory)
     return path
+
+
+def is_hub_repo_id(name: str | None) -> bool:
+    """Whether `name` can be a Hub repo id (`org/name` or `name`), not a local path: only a repo id belongs in the
+    card's `base_model` (a path of the machine that trained would be meaningless, and refused by the Hub)."""
+    if not name or os.path.isabs(name) or name.startswith((".", "~")) or os.path.exists(name):
+        return False
+    return re.fullmatch(r"[\w.-]+(/[\w.-]+)?", name) is not None

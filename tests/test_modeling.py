@@ -17,6 +17,7 @@ from hf_lowres.testing_utils import seeded_random_batch, tiny_backbone_config
 
 
 LANGUAGES = ["eng", "jav", "sun"]
+LANG_LABELS = torch.tensor([0, 1, 2, 0])
 # Each class on at least three backbone families; an encoder, an encoder-decoder and a decoder where the
 # transformers Auto class of the backbone has a mapping for them (no masked LM exists for T5 or Llama).
 CASES = [
@@ -232,3 +233,18 @@ def test_pooled_output_uses_alignment_layer_and_pooling():
         out = model(**batch, output_hidden_states=True)
     torch.testing.assert_close(out.pooled_output, out.hidden_states[0][:, 0])
     assert len(out.hidden_states) == model.config.backbone_num_layers + 1
+
+
+@pytest.mark.parametrize("model_class,family", [(LowResForMaskedLM, "bert"), (LowResForCausalLM, "llama")])
+def test_encoder_only_skips_the_lm_head_and_keeps_the_representations(model_class, family):
+    model = build(model_class, family).eval()
+    batch = seeded_random_batch()
+    with torch.no_grad():
+        full = model(**batch, lang_labels=LANG_LABELS, output_hidden_states=True)
+        encoder_only = model(**batch, lang_labels=LANG_LABELS, output_hidden_states=True, encoder_only=True)
+    assert encoder_only.logits is None and full.logits is not None
+    torch.testing.assert_close(encoder_only.lang_logits, full.lang_logits)
+    torch.testing.assert_close(encoder_only.pooled_output, full.pooled_output)
+    torch.testing.assert_close(encoder_only.lang_loss, full.lang_loss)
+    with pytest.raises(ValueError, match="takes no `labels`"):
+        model(**batch, labels=batch["input_ids"], encoder_only=True)

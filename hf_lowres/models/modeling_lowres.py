@@ -236,7 +236,10 @@ class LowResPreTrainedModel(PreTrainedModel):
 
     def _run_encoder(self, input_ids, attention_mask, inputs_embeds, output_attentions, **backbone_kwargs):
         """Runs the base transformer (its encoder for encoder-decoders) and returns its outputs with all states."""
-        encoder = self.backbone.get_encoder() if self.config.text_config.is_encoder_decoder else self.backbone
+        # The base transformer alone: an LM backbone's head is not needed for representations.
+        encoder = (
+            self.backbone.get_encoder() if self.config.text_config.is_encoder_decoder else self.backbone.base_model
+        )
         backbone_kwargs = {k: v for k, v in backbone_kwargs.items() if v is not None}
         return encoder(
             input_ids=input_ids,
@@ -375,8 +378,22 @@ class LowResForTokenClassification(LowResPreTrainedModel):
 class _LanguageModelingMixin:
     """Forward shared by the classes whose backbone computes its own LM loss (masked, causal, seq2seq)."""
 
-    def _forward_with_lm_backbone(self, lang_labels, output_hidden_states, attention_mask, **backbone_inputs):
+    def _forward_with_lm_backbone(
+        self, lang_labels, output_hidden_states, attention_mask, encoder_only=False, **backbone_inputs
+    ):
         backbone_inputs = {k: v for k, v in backbone_inputs.items() if v is not None}
+        if encoder_only:
+            if "labels" in backbone_inputs:
+                raise ValueError("`encoder_only=True` skips the LM head, so it takes no `labels`.")
+            input_ids, inputs_embeds = (
+                backbone_inputs.pop("input_ids", None),
+                backbone_inputs.pop("inputs_embeds", None),
+            )
+            output_attentions = backbone_inputs.pop("output_attentions", None)
+            encoded = self._encode(
+                input_ids, attention_mask, inputs_embeds, lang_labels, output_attentions, **backbone_inputs
+            )
+            return self._output(encoded, output_hidden_states)
         outputs = self.backbone(
             attention_mask=attention_mask, output_hidden_states=True, return_dict=True, **backbone_inputs
         )
@@ -389,7 +406,9 @@ class _LanguageModelingMixin:
 class LowResForMaskedLM(_LanguageModelingMixin, LowResPreTrainedModel):
     """Masked language modeling with the backbone's own (pretrained) MLM head, plus the language discriminator.
 
-    Used to train language adapters self-supervised (Pfeiffer et al., 2020, "MAD-X").
+    Used to train language adapters self-supervised (Pfeiffer et al., 2020, "MAD-X"). With `encoder_only=True`
+    the MLM head is skipped (`logits` is `None`): only the discriminator's view and `pooled_output`, which is all
+    the trainer's passes over unlabeled text and parallel pairs need.
     """
 
     _backbone_auto_class = "AutoModelForMaskedLM"
@@ -410,18 +429,21 @@ class LowResForMaskedLM(_LanguageModelingMixin, LowResPreTrainedModel):
         output_hidden_states: bool | None = None,
         output_attentions: bool | None = None,
         return_dict: bool | None = None,
+        encoder_only: bool = False,
         **kwargs,
     ) -> LowResModelOutput:
         return self._forward_with_lm_backbone(
-            lang_labels, output_hidden_states, attention_mask, input_ids=input_ids, token_type_ids=token_type_ids,
-            position_ids=position_ids, inputs_embeds=inputs_embeds, labels=labels, output_attentions=output_attentions,
+            lang_labels, output_hidden_states, attention_mask, encoder_only, input_ids=input_ids,
+            token_type_ids=token_type_ids, position_ids=position_ids, inputs_embeds=inputs_embeds, labels=labels,
+            output_attentions=output_attentions,
         )  # fmt: skip
 
 
 class LowResForCausalLM(_LanguageModelingMixin, LowResPreTrainedModel):
     """Causal language modeling with the backbone's own LM head, plus the language discriminator.
 
-    `generate` is the backbone's. Use `discriminator_pooling="last"` or `"mean"` for decoders.
+    `generate` is the backbone's. Use `discriminator_pooling="last"` or `"mean"` for decoders. `encoder_only=True`
+    skips the LM head, as for `LowResForMaskedLM`.
     """
 
     _backbone_auto_class = "AutoModelForCausalLM"
@@ -441,11 +463,12 @@ class LowResForCausalLM(_LanguageModelingMixin, LowResPreTrainedModel):
         output_hidden_states: bool | None = None,
         output_attentions: bool | None = None,
         return_dict: bool | None = None,
+        encoder_only: bool = False,
         **kwargs,
     ) -> LowResModelOutput:
         return self._forward_with_lm_backbone(
-            lang_labels, output_hidden_states, attention_mask, input_ids=input_ids, position_ids=position_ids,
-            inputs_embeds=inputs_embeds, labels=labels, output_attentions=output_attentions,
+            lang_labels, output_hidden_states, attention_mask, encoder_only, input_ids=input_ids,
+            position_ids=position_ids, inputs_embeds=inputs_embeds, labels=labels, output_attentions=output_attentions,
         )  # fmt: skip
 
     def generate(self, *args, **kwargs):

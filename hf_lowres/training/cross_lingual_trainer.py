@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import os
@@ -152,6 +153,7 @@ class CrossLingualTrainer(Trainer):
                 f"CrossLingualTrainer needs a hf_lowres model (or a PeftModel around one); got {type(base).__name__}."
             )
         self._lowres_model = base
+        self._skips_lm_head = "encoder_only" in inspect.signature(base.forward).parameters
         self.unlabeled_dataset = unlabeled_dataset
         self.parallel_dataset = parallel_dataset
         self._check_datasets(args, train_dataset, eval_dataset, unlabeled_dataset, parallel_dataset)
@@ -356,6 +358,8 @@ class CrossLingualTrainer(Trainer):
             if with_types:
                 batch["token_type_ids"].append(nn.functional.pad(types, (0, pad), value=0))
         merged = {name: torch.cat(tensors) if len(tensors) > 1 else tensors[0] for name, tensors in batch.items()}
+        if self._skips_lm_head:  # an LM model need not compute vocabulary logits for these passes
+            merged["encoder_only"] = True
         outputs = model(**merged, output_hidden_states=hidden_states or None)
         sizes = [part["input_ids"].shape[0] for part in parts]
         pooled = outputs.pooled_output.split(sizes)

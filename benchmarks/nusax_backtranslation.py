@@ -258,8 +258,9 @@ def report(command: str | None = None) -> dict:
             summary["systems"][name] = {"seeds": [r["seed"] for r in runs], **stats, "relative_gain": gain,
                                         "per_seed": values}  # fmt: skip
             gains = [f"{gain[m] * 100:+.1f}%" if name != "real_only" and gain[m] is not None else "" for m in stats]
+            pairs = "/".join(str(r["systems"][name]["train_pairs"]) for r in runs)
             lines.append(
-                f"| {name} | {','.join(str(r['seed']) for r in runs)} | {runs[0]['systems'][name]['train_pairs']} | "
+                f"| {name} | {','.join(str(r['seed']) for r in runs)} | {pairs} | "
                 f"{stats['bleu'][0]:.2f} ± {stats['bleu'][1]:.2f} | {stats['chrf'][0]:.2f} ± {stats['chrf'][1]:.2f} | "
                 f"{gains[0]} | {gains[1]} |"
             )

@@ -22,27 +22,42 @@ TINY_WORDS = (
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "<s>", "</s>"]
 
 
+_CHARS = list("abcdefghijklmnopqrstuvwxyz0123456789.,!?'")
+
+
+def _vocab(head: list[str]) -> list[str]:
+    """`head` tokens, single characters and their `##` continuations (any lowercase word spells), the tiny words."""
+    return head + _CHARS + ["##" + c for c in _CHARS] + [w for w in TINY_WORDS if w not in head + _CHARS]
+
+
+def _wordpiece_backend(vocab_list: list[str], unk_token: str, post_processor) -> tuple[Tokenizer, dict[str, int]]:
+    vocab = {token: i for i, token in enumerate(vocab_list)}
+    backend = Tokenizer(models.WordPiece(vocab=vocab, unk_token=unk_token, max_input_chars_per_word=50))
+    backend.normalizer = normalizers.BertNormalizer(lowercase=True)
+    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    backend.post_processor = post_processor(vocab)
+    backend.decoder = decoders.WordPiece(prefix="##")
+    return backend, vocab
+
+
 def tiny_vocab() -> list[str]:
     """Special tokens, single characters (so any lowercase ASCII word can be spelled) and the tiny words."""
-    chars = list("abcdefghijklmnopqrstuvwxyz0123456789.,!?'")
-    continuation = ["##" + c for c in chars]
-    return SPECIAL_TOKENS + chars + continuation + [w for w in TINY_WORDS if w not in chars]
+    return _vocab(SPECIAL_TOKENS)
 
 
 def tiny_tokenizer(model_max_length: int = 64) -> PreTrainedTokenizerFast:
     """A lowercase WordPiece tokenizer with BERT-style specials, built in memory."""
-    vocab = {token: i for i, token in enumerate(tiny_vocab())}
-    tokenizer = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]", max_input_chars_per_word=50))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]",
-        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
-        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
+    backend, _ = _wordpiece_backend(
+        tiny_vocab(),
+        "[UNK]",
+        lambda vocab: processors.TemplateProcessing(
+            single="[CLS] $A [SEP]",
+            pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+            special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
+        ),
     )
-    tokenizer.decoder = decoders.WordPiece(prefix="##")
     return PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
+        tokenizer_object=backend,
         unk_token="[UNK]",
         pad_token="[PAD]",
         cls_token="[CLS]",
@@ -57,15 +72,11 @@ def tiny_tokenizer(model_max_length: int = 64) -> PreTrainedTokenizerFast:
 def tiny_translation_tokenizer(language_tokens: list[str]) -> PreTrainedTokenizerFast:
     """A WordPiece tokenizer for translation models: `<pad> <unk> </s>`, then `language_tokens` (e.g. Marian's
     `>>ind<<`, M2M-100's `__jv__`), characters and the tiny words; `</s>` is appended to every sentence."""
-    chars = list("abcdefghijklmnopqrstuvwxyz0123456789.,!?'")
-    vocab_list = ["<pad>", "<unk>", "</s>", *language_tokens, *chars, *["##" + c for c in chars]]
-    vocab_list += [w for w in TINY_WORDS if w not in vocab_list]
-    vocab = {token: i for i, token in enumerate(vocab_list)}
-    backend = Tokenizer(models.WordPiece(vocab=vocab, unk_token="<unk>"))
-    backend.normalizer = normalizers.BertNormalizer(lowercase=True)
-    backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    backend.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", 2)])
-    backend.decoder = decoders.WordPiece()
+    backend, _ = _wordpiece_backend(
+        _vocab(["<pad>", "<unk>", "</s>", *language_tokens]),
+        "<unk>",
+        lambda vocab: processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", vocab["</s>"])]),
+    )
     return PreTrainedTokenizerFast(
         tokenizer_object=backend,
         pad_token="<pad>",

@@ -47,6 +47,7 @@ Examples:
 """
 
 
+# Repeated in each metric module on purpose: `evaluate.load(path)` copies one file, so no shared import.
 def _reference_streams(references):
     """sacrebleu wants one stream per reference position: ``[[r1, r2], ...]`` -> ``[[r1, ...], [r2, ...]]``."""
     references = [[ref] if isinstance(ref, str) else list(ref) for ref in references]

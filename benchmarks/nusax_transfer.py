@@ -20,6 +20,15 @@ Arms (C and D are A plus one component; E is B + C + D; only English labels are 
 - D: A + the contrastive alignment loss (InfoNCE, in-batch negatives) during the task phase on NusaX-MT train pairs
   English <-> each of the 11 targets (no valid or test sentence is used in training).
 - E: B + C + D (the auxiliary text and pairs pass through the English language adapter, active in the task phase).
+- F: E + vocabulary adaptation (Yamaguchi et al., 2024): up to `new_tokens_per_language` new tokens per target
+  language from a tokenizer trained on its NusaX-Senti train text (`hf_lowres.vocabulary.expand_vocabulary`), rows
+  initialized by the mean of their old pieces, then trained with each language adapter as PEFT Trainable Tokens; the
+  classifier uses the extended tokenizer and, per language, the new rows of that language's adapter.
+
+me5-small runs on its vocabulary trimmed to the text this benchmark reads (`hf_lowres.vocabulary.trim_vocabulary`,
+Ushio et al., 2023): 250,002 rows are cut to the ~14k that NusaX uses, which gives the same outputs on every input
+here (checked when the trimmed copy is built) and makes the MLM head of the language adapters ~18x cheaper on
+2 CPU cores; only the MLM softmax of the language adapters is normalized over the kept tokens.
 
 Language adapters are trained once per model (seed 0, `language_adapter_seed`) and shared by B and E and by every
 task seed (the seeds vary the task phase: initialization of the task adapter and head, data order, dropout).
@@ -68,8 +77,12 @@ ARMS = {
     "C": {"language_adapters": False, "adversarial": True, "alignment": False},
     "D": {"language_adapters": False, "adversarial": False, "alignment": True},
     "E": {"language_adapters": True, "adversarial": True, "alignment": True},
+    "F": {"language_adapters": True, "adversarial": True, "alignment": True, "vocabulary": True},
 }
-ARM_PRIORITY = ["A", "E", "B", "C", "D"]
+ARM_PRIORITY = ["A", "E", "F", "B", "C", "D"]
+# Models whose 250k-row vocabulary is trimmed to the benchmark's text (identical outputs on it, see above).
+TRIMMED_MODELS = {"me5-small"}
+NEW_TOKEN_ROWS_FILE = "new_token_rows.safetensors"
 # Settings, fixed before any test number was seen; none was tuned on test data.
 SETTINGS = {
     "max_length": 64,
@@ -89,6 +102,11 @@ SETTINGS = {
     "alignment_loss": "contrastive",
     "probe_sentences_per_language": 200,
     "retrieval_pairs": 200,
+    # Arm F only; the same budget as `benchmarks/vocabulary_fertility.py`, whose fertility table it reproduces.
+    "new_tokens_per_language": 1000,
+    "new_token_init": "mean",
+    "target_vocab_size": 8000,
+    "new_token_min_count": 2,
 }
 
 logger = logging.getLogger("nusax_transfer")
@@ -100,11 +118,85 @@ def set_threads() -> None:
     torch.set_num_threads(min(2, os.cpu_count() or 1))
 
 
-def model_dir(name: str) -> str:
+def model_dir(name: str, data_dir: str) -> str:
+    """The materialized model (`real_models.py`); for `TRIMMED_MODELS` its copy trimmed to the benchmark's text."""
     sys.path.insert(0, str(BENCHMARKS_DIR))
-    from real_models import materialize
+    from real_models import materialize, resolve_cache_dir
 
-    return str(materialize(name))
+    path = materialize(name)
+    if name not in TRIMMED_MODELS:
+        return str(path)
+    target = resolve_cache_dir() / f"{name}-nusax-trimmed"
+    if not (target / "trimming.json").is_file():
+        trim_to_benchmark_text(path, target, data_dir)
+    return str(target)
+
+
+def benchmark_texts(data_dir: str) -> list[str]:
+    """Every sentence this benchmark tokenizes: NusaX-Senti (all splits, 12 languages) and NusaX-MT test pairs."""
+    sentiment, pairs = load_data(data_dir)
+    texts = [t for splits in sentiment.values() for ds in splits.values() for t in ds["text"]]
+    texts += list(pairs["source_text"]) + list(pairs["target_text"])
+    for target in TARGETS:
+        rows = mt_test(data_dir, target)
+        texts += list(rows["source_text"]) + list(rows["target_text"])
+    return texts
+
+
+def trim_to_benchmark_text(path: Path, target: Path, data_dir: str) -> None:
+    """Trims the model at `path` to the tokens of `benchmark_texts` and checks the outputs stay the same."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from hf_lowres.vocabulary import trim_vocabulary
+
+    started = time.time()
+    texts = benchmark_texts(data_dir)
+    tokenizer = AutoTokenizer.from_pretrained(path)
+    original, model = AutoModel.from_pretrained(path).eval(), AutoModel.from_pretrained(path).eval()
+    trimming = trim_vocabulary(model, tokenizer, texts)
+    sample = texts[:: max(1, len(texts) // 256)]
+    max_difference = 0.0
+    with torch.no_grad():
+        for i in range(0, len(sample), 32):
+            kwargs = {
+                "padding": True,
+                "truncation": True,
+                "max_length": SETTINGS["max_length"],
+                "return_tensors": "pt",
+            }
+            before = tokenizer(sample[i : i + 32], **kwargs)
+            after = trimming.tokenizer(sample[i : i + 32], **kwargs)
+            assert torch.equal(
+                before["input_ids"].clone().apply_(lambda t: trimming.old_to_new[t]), after["input_ids"]
+            )
+            difference = original(**before).last_hidden_state - model(**after).last_hidden_state
+            max_difference = max(max_difference, difference.abs().max().item())
+    if max_difference > 1e-4:
+        raise RuntimeError(f"trimming {path} changed its outputs (max difference {max_difference}).")
+    staging = target.with_name(target.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    model.save_pretrained(staging)
+    trimming.tokenizer.save_pretrained(staging)
+    summary = trimming.to_dict() | {
+        "texts": len(texts),
+        "checked_sentences": len(sample),
+        "max_abs_output_difference": max_difference,
+        "seconds": time.time() - started,
+    }
+    (staging / "trimming.json").write_text(json.dumps(summary, indent=1))  # fmt: skip
+    shutil.rmtree(target, ignore_errors=True)
+    staging.replace(target)
+    logger.info("%s trimmed: %s", path.name, {k: v for k, v in summary.items() if not isinstance(v, dict)})
+
+
+def trimming_summary(model_name: str) -> dict | None:
+    if model_name not in TRIMMED_MODELS:
+        return None
+    from real_models import resolve_cache_dir
+
+    summary = json.loads((resolve_cache_dir() / f"{model_name}-nusax-trimmed" / "trimming.json").read_text())
+    return {k: v for k, v in summary.items() if k != "old_to_new"}
 
 
 # --------------------------------------------------------------------------------------------------------- data
@@ -131,30 +223,48 @@ def mt_test(data_dir: str, target: str):
 
 
 # ------------------------------------------------------------------------------------------- language adapters
-def language_adapters(model_name: str, seed: int, sentiment, out_root: Path = ADAPTER_CACHE) -> str:
-    """MLM LoRA adapters for every language, trained once per (model, seed) and cached."""
+def language_adapters(
+    model_name: str, seed: int, sentiment, data_dir: str, vocabulary: bool = False, out_root: Path = ADAPTER_CACHE
+) -> str:
+    """MLM LoRA adapters for every language, trained once per (model, seed) and cached.
+
+    With `vocabulary` (arm F) the tokenizer is first extended with target-language tokens (mean-initialized rows),
+    which every language adapter trains as Trainable Tokens; the extended tokenizer and the initial rows are saved
+    beside the adapters.
+    """
     import torch
+    from safetensors.torch import save_file
     from transformers import AutoTokenizer, DataCollatorForLanguageModeling, set_seed
 
     from hf_lowres import LowResForMaskedLM
     from hf_lowres.adapters import COMPOSITION_FILE, AdapterManager
     from hf_lowres.training import CrossLingualTrainer, CrossLingualTrainingArguments, tokenize_text
+    from hf_lowres.vocabulary import expand_vocabulary
 
-    target = out_root / model_name / f"seed{seed}"
+    target = out_root / model_name / (f"seed{seed}-vocabulary" if vocabulary else f"seed{seed}")
     done = target / "done.json"
     if done.is_file():
         return str(target)
     started = time.time()
-    path = model_dir(model_name)
+    path = model_dir(model_name, data_dir)
     set_seed(seed)
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = LowResForMaskedLM.from_backbone(path, LANGUAGES)
     manager = AdapterManager(model)
     s = SETTINGS
+    new_token_ids, expansion = None, None
+    if vocabulary:
+        expansion = expand_vocabulary(
+            model, tokenizer, {t: list(sentiment[t]["train"]["text"]) for t in TARGETS},
+            num_new_tokens=s["new_tokens_per_language"], init=s["new_token_init"],
+            target_vocab_size=s["target_vocab_size"], min_count=s["new_token_min_count"],
+        )  # fmt: skip
+        tokenizer, new_token_ids = expansion.tokenizer, expansion.new_token_ids
+        initial_rows = model.get_input_embeddings().weight[new_token_ids].detach().clone()
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=s["mlm_probability"])
     with tempfile.TemporaryDirectory() as tmp:
         for lang in LANGUAGES:
-            manager.add_language_adapter(lang, r=s["lora_r"], lora_alpha=s["lora_alpha"])
+            manager.add_language_adapter(lang, r=s["lora_r"], lora_alpha=s["lora_alpha"], new_token_ids=new_token_ids)
             manager.prepare_language_training(lang, train_discriminator=False)
             text = tokenize_text(sentiment[lang]["train"].select_columns(["text"]), tokenizer, s["max_length"],
                                  language=lang)  # fmt: skip
@@ -168,9 +278,16 @@ def language_adapters(model_name: str, seed: int, sentiment, out_root: Path = AD
                                 processing_class=tokenizer).train()  # fmt: skip
     if target.exists():
         shutil.rmtree(target)
-    manager.save(target)
+    manager.save(target, tokenizer=tokenizer if vocabulary else None)
     assert (target / COMPOSITION_FILE).is_file()
-    done.write_text(json.dumps({"seconds": time.time() - started, "settings": SETTINGS, "torch": torch.__version__}))
+    record = {"seconds": time.time() - started, "settings": SETTINGS, "torch": torch.__version__}
+    if expansion is not None:
+        save_file(
+            {"ids": torch.tensor(new_token_ids), "rows": initial_rows.contiguous()}, target / NEW_TOKEN_ROWS_FILE
+        )
+        record["vocabulary"] = {k: v for k, v in expansion.to_dict().items() if k != "new_tokens"}
+        (target / "vocabulary_expansion.json").write_text(json.dumps(expansion.to_dict(), indent=1))
+    done.write_text(json.dumps(record))
     logger.info("language adapters %s seed %d: %.0f s", model_name, seed, time.time() - started)
     return str(target)
 
@@ -199,16 +316,23 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
     spec, s = ARMS[arm], SETTINGS
     started = time.time()
     sentiment, pairs = load_data(data_dir)
-    path = model_dir(model_name)
+    path = model_dir(model_name, data_dir)
     # Language adapters are trained once per model (seed `language_adapter_seed`) and shared by every task seed:
     # training 12 MLM adapters costs more than a whole task run on 2 CPU cores.
     adapter_seed = s["language_adapter_seed"]
-    adapters_dir = language_adapters(model_name, adapter_seed, sentiment) if spec["language_adapters"] else None
+    vocabulary = spec.get("vocabulary", False)
+    adapters_dir = (
+        language_adapters(model_name, adapter_seed, sentiment, data_dir, vocabulary=vocabulary)
+        if spec["language_adapters"]
+        else None
+    )
     language_seconds = time.time() - started
 
     set_seed(seed)
-    tokenizer = AutoTokenizer.from_pretrained(path)
+    tokenizer = AutoTokenizer.from_pretrained(adapters_dir if vocabulary else path)
     model = LowResForSequenceClassification.from_backbone(path, LANGUAGES, id2label=dict(enumerate(CLASS_NAMES)))
+    if vocabulary:  # the extended rows as the language adapters started from; each adapter brings its trained ones
+        add_new_token_rows(model, Path(adapters_dir) / NEW_TOKEN_ROWS_FILE, len(tokenizer))
     manager = AdapterManager.from_pretrained(adapters_dir, model=model) if adapters_dir else AdapterManager(model)
     manager.add_task_adapter("sentiment", r=s["lora_r"], lora_alpha=s["lora_alpha"])
     source = SOURCE if adapters_dir else None
@@ -319,13 +443,14 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
     test_seconds = time.time() - t_test
     t_rep = time.time()
     # The encoder probes are run for the baseline (A) and the full method (E): the after-training columns.
-    representation = representation_scores(manager, tokenizer, data_dir, adapted) if arm in ("A", "E") else None
+    representation = representation_scores(manager, tokenizer, data_dir, adapted) if arm in ("A", "E", "F") else None
     result = {
         "model": model_name,
         "arm": arm,
         "seed": seed,
         "arm_spec": spec,
         "settings": SETTINGS,
+        "trimmed_vocabulary": trimming_summary(model_name),
         "epochs": epochs,
         "final_state_representations": representation,
         "log": losses,
@@ -346,6 +471,17 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
     logger.info("%s %s seed %d done in %.0f s", model_name, arm, seed, result["seconds"]["total"])
     del torch
     return result
+
+
+def add_new_token_rows(model, rows_file: Path, vocab_size: int) -> None:
+    """Resizes the input embeddings to the extended tokenizer and writes the saved initial rows of the new ids."""
+    import torch
+    from safetensors.torch import load_file
+
+    saved = load_file(rows_file)
+    model.resize_token_embeddings(vocab_size, mean_resizing=False)
+    with torch.no_grad():
+        model.get_input_embeddings().weight[saved["ids"]] = saved["rows"]
 
 
 def representation_scores(manager, tokenizer, data_dir: str, adapted: set) -> dict:
@@ -396,7 +532,7 @@ def raw_backbone_representations(model_name: str, data_dir: str) -> dict:
     if out.is_file():
         return json.loads(out.read_text())
     set_threads()
-    path = model_dir(model_name)
+    path = model_dir(model_name, data_dir)
     model, tokenizer = AutoModel.from_pretrained(path), AutoTokenizer.from_pretrained(path)
     started = time.time()
     result = _representations(lambda lang: model, tokenizer, data_dir)
@@ -517,6 +653,14 @@ def report(command: str | None = None) -> dict:
                 "per_language": per_lang,
                 "mean_seconds_per_run": secs,
             }
+        trimmed = next(
+            (r["trimmed_vocabulary"] for rs in arms.values() for r in rs if r.get("trimmed_vocabulary")), None
+        )
+        if trimmed:
+            lines += ["", f"{model} runs on its vocabulary trimmed to the benchmark's text: "
+                      f"{trimmed['vocab_size_before']:,} -> {trimmed['vocab_size_after']:,} tokens, outputs unchanged "
+                      f"(max difference {trimmed['max_abs_output_difference']:.1e} over "
+                      f"{trimmed['checked_sentences']} sentences)."]  # fmt: skip
         if model in raws:
             raw = raws[model]
             lines += ["", f"Raw backbone (no adapter, before any training): retrieval P@1 "
@@ -554,7 +698,7 @@ def report(command: str | None = None) -> dict:
         "",
         "Not run (missing from the cache; the command above runs them, resuming): "
         + (", ".join(missing) if missing else "none")
-        + ". Arm F (E + vocabulary adaptation) is not implemented in this harness yet.",
+        + ".",
         "",
     ]
     summary["missing_runs"] = missing

@@ -2,7 +2,7 @@
 
 Prints the time budget up front, then runs, one heavy job at a time (each resumable from its per-run cache):
 
-1. `nusax_transfer.py`: zero-shot sentiment transfer, arms A-E x seeds on minilm-en (and me5-small with
+1. `nusax_transfer.py`: zero-shot sentiment transfer, arms A-F x seeds on minilm-en (and me5-small with
    `--models minilm-en me5-small`), with retrieval P@1 and the language probe before/after;
 2. `nusax_backtranslation.py`: English -> Javanese with and without back-translation, seeds;
 3. the reports (`--report` of both), and `benchmarks/results/bench_summary.{json,md}` with the wall time.
@@ -24,26 +24,29 @@ from pathlib import Path
 
 BENCHMARKS_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCHMARKS_DIR / "results"
-# Seconds per unit, measured on this machine (2 CPU cores shared with another user, torch threads 2); the budget
+# Seconds per unit, measured on this machine (2 CPU cores, torch threads 2; see `benchmarks/README.md`); the budget
 # printed up front is built from them.
 SECONDS = {
-    ("minilm-en", "language_adapters"): 330,  # 12 MLM adapters x 30 steps, once per model
+    ("minilm-en", "language_adapters"): 480,  # 12 MLM adapters x 30 steps, once per model (and again for arm F)
     ("minilm-en", "A"): 180,  # 3 epochs + per-epoch valid (1,200 sentences) + test at the selected epochs
     ("minilm-en", "B"): 200,
     ("minilm-en", "C"): 250,
     ("minilm-en", "D"): 250,
     ("minilm-en", "E"): 300,
-    ("me5-small", "language_adapters"): 800,  # not measured: ~2.4x minilm-en (12 layers, 250k-row MLM head)
-    **{("me5-small", arm): 2.2 * t for arm, t in {"A": 180, "B": 200, "C": 250, "D": 250, "E": 300}.items()},
+    ("minilm-en", "F"): 300,
+    # me5-small, its vocabulary trimmed to NusaX (the 12-layer encoder costs ~1.7x minilm-en per sentence)
+    ("me5-small", "language_adapters"): 700,
+    **{("me5-small", arm): 1.7 * t for arm, t in {"A": 180, "B": 200, "C": 250, "D": 250, "E": 300, "F": 300}.items()},
     ("bt", "seed"): 540,  # 3 BERT2BERT trainings of 150 steps + 1,200 greedy translations
 }
-ARMS = ["A", "B", "C", "D", "E"]
+ARMS = ["A", "B", "C", "D", "E", "F"]
 
 
 def budget(models: list[str], seeds: list[int]) -> tuple[float, list[str]]:
     lines, total = [], 0.0
     for model in models:
-        t = SECONDS[(model, "language_adapters")] + len(seeds) * sum(SECONDS[(model, arm)] for arm in ARMS)
+        # Two sets of language adapters: the plain ones (B, E) and those with new vocabulary rows (F).
+        t = 2 * SECONDS[(model, "language_adapters")] + len(seeds) * sum(SECONDS[(model, arm)] for arm in ARMS)
         runs = len(ARMS) * len(seeds)
         lines.append(f"  transfer {model}: {len(ARMS)} arms x {len(seeds)} seeds = {runs} runs, ~{t / 60:.0f} min")
         total += t

@@ -385,3 +385,44 @@ def test_language_adapter_trains_new_token_rows_and_restores_them(tmp_path):
     assert torch.equal(loaded_rows, rows)
     reloaded_tokenizer = AutoTokenizer.from_pretrained(tmp_path)
     assert reloaded_tokenizer(texts[0])["input_ids"] == expansion.tokenizer(texts[0])["input_ids"]
+
+
+def test_new_token_rows_move_from_the_masked_lm_to_the_classifier(tmp_path):
+    """A language adapter with new vocabulary rows, trained in the MLM model, loads into the classifier (whose
+    backbone sits at another module path) with the same trained rows: the MAD-X path of vocabulary adaptation."""
+    from hf_lowres.testing_utils import tiny_tokenizer
+    from hf_lowres.vocabulary import expand_vocabulary
+
+    texts = ["wong jawa mangan sega", "sega iku enak", "wong iku mangan", "jawa iku apik"] * 3
+    masked_lm = build(LowResForMaskedLM, "bert")
+    expansion = expand_vocabulary(masked_lm, tiny_tokenizer(), texts, num_new_tokens=4, target_vocab_size=100)
+    new_ids = expansion.new_token_ids
+    initial_rows = masked_lm.get_input_embeddings().weight[new_ids].detach().clone()
+    manager = AdapterManager(masked_lm)
+    manager.add_language_adapter("jav", new_token_ids=new_ids)
+    manager.prepare_language_training("jav")
+    batch = expansion.tokenizer(texts[:4], padding=True, return_tensors="pt")
+    optimizer = torch.optim.Adam([p for p in masked_lm.parameters() if p.requires_grad], lr=1e-2)
+    for _ in range(3):
+        optimizer.zero_grad()
+        manager.peft_model(**batch, labels=batch["input_ids"]).loss.backward()
+        optimizer.step()
+    with torch.no_grad():
+        trained_rows = manager.peft_model.get_input_embeddings()(torch.tensor(new_ids))
+    assert not torch.equal(trained_rows, initial_rows)
+    manager.save(tmp_path, tokenizer=expansion.tokenizer)
+
+    classifier = build(LowResForSequenceClassification, "bert")
+    assert classifier.base_transformer_path != masked_lm.base_transformer_path
+    classifier.resize_token_embeddings(len(expansion.tokenizer), mean_resizing=False)
+    with torch.no_grad():
+        classifier.get_input_embeddings().weight[new_ids] = initial_rows
+    loaded = AdapterManager.from_pretrained(tmp_path, model=classifier)
+    loaded.add_task_adapter("sentiment")
+    loaded.activate(language="jav", task="sentiment")
+    with torch.no_grad():
+        assert torch.equal(loaded.peft_model.get_input_embeddings()(torch.tensor(new_ids)), trained_rows)
+        assert loaded.peft_model(**batch).logits.shape == (4, 3)
+    loaded.activate(language=None, task="sentiment")  # without the language adapter: the initial rows
+    with torch.no_grad():
+        assert torch.equal(loaded.peft_model.get_input_embeddings()(torch.tensor(new_ids)), initial_rows)

@@ -419,6 +419,11 @@ class AdapterManager:
         source, target = composition.base_transformer_path, self.model.base_transformer_path
         if source != target:  # e.g. trained in a masked LM (backbone.bert), loaded into a classifier (backbone)
             state = {_move_key(key, source, target): value for key, value in state.items()}
+            if isinstance(getattr(config, "trainable_token_indices", None), dict):  # new vocabulary rows
+                config.trainable_token_indices = {
+                    _move_module_name(module, source, target): ids
+                    for module, ids in config.trainable_token_indices.items()
+                }
         self._add(name, config)
         self.adapters[name] = dict(composition.adapters[name])
         try:
@@ -454,6 +459,11 @@ class AdapterManager:
 def _move_key(key: str, source: str, target: str) -> str:
     old, new = f".{source}.", f".{target}."
     return key.replace(old, new, 1) if old in key else key
+
+
+def _move_module_name(name: str, source: str, target: str) -> str:
+    """A module path relative to the model (`backbone.bert.embeddings...`) moved from `source` to `target`."""
+    return target + name[len(source) :] if name == source or name.startswith(source + ".") else name
 
 
 def _describe_backbone(model: nn.Module) -> dict:

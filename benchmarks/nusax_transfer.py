@@ -26,8 +26,8 @@ Arms (C and D are A plus one component; E is B + C + D; only English labels are 
   classifier uses the extended tokenizer and, per language, the new rows of that language's adapter.
 
 me5-small runs on its vocabulary trimmed to the text this benchmark reads (`hf_lowres.vocabulary.trim_vocabulary`,
-Ushio et al., 2023): 250,002 rows are cut to the ~14k that NusaX uses, which gives the same outputs on every input
-here (checked when the trimmed copy is built) and makes the MLM head of the language adapters ~18x cheaper on
+Ushio et al., 2023): 250,002 rows are cut to the 13,246 that NusaX uses, which gives the same outputs on every input
+here (checked when the trimmed copy is built) and makes the MLM head of the language adapters ~19x cheaper on
 2 CPU cores; only the MLM softmax of the language adapters is normalized over the kept tokens.
 
 Language adapters are trained once per model (seed 0, `language_adapter_seed`) and shared by B and E and by every
@@ -333,6 +333,7 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
     model = LowResForSequenceClassification.from_backbone(path, LANGUAGES, id2label=dict(enumerate(CLASS_NAMES)))
     if vocabulary:  # the extended rows as the language adapters started from; each adapter brings its trained ones
         add_new_token_rows(model, Path(adapters_dir) / NEW_TOKEN_ROWS_FILE, len(tokenizer))
+        vocabulary_fertility(model_name, data_dir)
     manager = AdapterManager.from_pretrained(adapters_dir, model=model) if adapters_dir else AdapterManager(model)
     manager.add_task_adapter("sentiment", r=s["lora_r"], lora_alpha=s["lora_alpha"])
     source = SOURCE if adapters_dir else None
@@ -470,6 +471,30 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
     tmp_out.replace(out)
     logger.info("%s %s seed %d done in %.0f s", model_name, arm, seed, result["seconds"]["total"])
     del torch
+    return result
+
+
+def vocabulary_fertility(model_name: str, data_dir: str) -> dict:
+    """Tokens per word on the NusaX-Senti test text, base vs arm F's extended tokenizer (cached beside the runs)."""
+    from transformers import AutoTokenizer
+
+    from hf_lowres.vocabulary import fertility_report
+
+    out = RUNS_DIR / f"{model_name}__F_vocabulary.json"
+    if out.is_file():
+        return json.loads(out.read_text())
+    sentiment, _ = load_data(data_dir)
+    adapters_dir = language_adapters(model_name, SETTINGS["language_adapter_seed"], sentiment, data_dir, True)
+    texts = {t: list(sentiment[t]["test"]["text"]) for t in TARGETS}
+    base, extended = (
+        AutoTokenizer.from_pretrained(model_dir(model_name, data_dir)),
+        AutoTokenizer.from_pretrained(adapters_dir),
+    )
+    report = fertility_report(base, extended, texts, name=model_name)
+    expansion = json.loads((Path(adapters_dir) / "done.json").read_text())["vocabulary"]
+    result = {"expansion": expansion, "fertility_test": report.to_dict(), "markdown": report.to_markdown()}
+    RUNS_DIR.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
     return result
 
 
@@ -662,6 +687,18 @@ def report(command: str | None = None) -> dict:
                       f"{trimmed['vocab_size_before']:,} -> {trimmed['vocab_size_after']:,} tokens, outputs unchanged "
                       f"(max difference {trimmed['max_abs_output_difference']:.1e} over "
                       f"{trimmed['checked_sentences']} sentences)."]  # fmt: skip
+        fertility_file = RUNS_DIR / f"{model}__F_vocabulary.json"
+        if "F" in arms and fertility_file.is_file():
+            vocabulary = json.loads(fertility_file.read_text())
+            total, expansion = vocabulary["fertility_test"]["total"], vocabulary["expansion"]
+            lines += [
+                "",
+                f"Arm F's vocabulary: {expansion['vocab_size_before']:,} -> {expansion['vocab_size_after']:,} tokens "
+                f"({expansion['num_new_tokens']:,} new, {expansion['init']} initialization); tokens per word on the "
+                f"11 test sets {total['fertility_before']:.3f} -> {total['fertility_after']:.3f} "
+                f"({total['tokens_saved_percent']:.1f}% fewer tokens).",
+            ]
+            summary.setdefault("vocabulary", {})[model] = vocabulary
         if model in raws:
             raw = raws[model]
             lines += ["", f"Raw backbone (no adapter, before any training): retrieval P@1 "

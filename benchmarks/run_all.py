@@ -5,7 +5,8 @@ Prints the time budget up front, then runs, one heavy job at a time (each resuma
 1. `nusax_transfer.py`: zero-shot sentiment transfer, arms A-F x seeds on minilm-en (and me5-small with
    `--models minilm-en me5-small`), with retrieval P@1 and the language probe before/after;
 2. `nusax_backtranslation.py`: English -> Javanese with and without back-translation, seeds;
-3. the reports (`--report` of both), and `benchmarks/results/bench_summary.{json,md}` with the wall time.
+3. the reports (`--report` of both: tables and one per-language chart per model), and
+   `benchmarks/results/bench_summary.{json,md}` with the wall time.
 
     python benchmarks/run_all.py [--models minilm-en] [--seeds 0 1 2] [--data_dir ../shared/data]
     python benchmarks/run_all.py --report   # only re-aggregate what the caches hold
@@ -97,8 +98,8 @@ def main() -> None:
         "wall_seconds": wall,
         "step_seconds": timings,
         "hardware": f"{os.cpu_count()} CPU cores, torch threads 2, no GPU",
-        "results": ["nusax_transfer.md", "nusax_transfer.json", "nusax_backtranslation.md",
-                    "nusax_backtranslation.json"],
+        "results": ["nusax_transfer.md", "nusax_transfer.json", *[f"nusax_transfer_{m}.png" for m in args.models],
+                    "nusax_backtranslation.md", "nusax_backtranslation.json"],
     }  # fmt: skip
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     (RESULTS_DIR / "bench_summary.json").write_text(json.dumps(summary, indent=1))

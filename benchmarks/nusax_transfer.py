@@ -121,12 +121,12 @@ def set_threads() -> None:
 def model_dir(name: str, data_dir: str) -> str:
     """The materialized model (`real_models.py`); for `TRIMMED_MODELS` its copy trimmed to the benchmark's text."""
     sys.path.insert(0, str(BENCHMARKS_DIR))
-    from real_models import materialize, resolve_cache_dir
+    from real_models import materialize
 
     path = materialize(name)
     if name not in TRIMMED_MODELS:
         return str(path)
-    target = resolve_cache_dir() / f"{name}-nusax-trimmed"
+    target = trimmed_model_dir(name)
     if not (target / "trimming.json").is_file():
         trim_to_benchmark_text(path, target, data_dir)
     return str(target)
@@ -193,9 +193,14 @@ def trim_to_benchmark_text(path: Path, target: Path, data_dir: str) -> None:
 def trimming_summary(model_name: str) -> dict | None:
     if model_name not in TRIMMED_MODELS:
         return None
+    return json.loads((trimmed_model_dir(model_name) / "trimming.json").read_text())
+
+
+def trimmed_model_dir(name: str) -> Path:
+    sys.path.insert(0, str(BENCHMARKS_DIR))
     from real_models import resolve_cache_dir
 
-    return json.loads((resolve_cache_dir() / f"{model_name}-nusax-trimmed" / "trimming.json").read_text())
+    return resolve_cache_dir() / f"{name}-nusax-trimmed"
 
 
 # --------------------------------------------------------------------------------------------------------- data
@@ -332,7 +337,7 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
     model = LowResForSequenceClassification.from_backbone(path, LANGUAGES, id2label=dict(enumerate(CLASS_NAMES)))
     if vocabulary:  # the extended rows as the language adapters started from; each adapter brings its trained ones
         add_new_token_rows(model, Path(adapters_dir) / NEW_TOKEN_ROWS_FILE, len(tokenizer))
-        vocabulary_fertility(model_name, data_dir)
+        vocabulary_fertility(model_name, path, adapters_dir, sentiment)
     manager = AdapterManager.from_pretrained(adapters_dir, model=model) if adapters_dir else AdapterManager(model)
     manager.add_task_adapter("sentiment", r=s["lora_r"], lora_alpha=s["lora_alpha"])
     source = SOURCE if adapters_dir else None
@@ -473,7 +478,7 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
     return result
 
 
-def vocabulary_fertility(model_name: str, data_dir: str) -> dict:
+def vocabulary_fertility(model_name: str, base_path: str, adapters_dir: str, sentiment) -> dict:
     """Tokens per word on the NusaX-Senti test text, base vs arm F's extended tokenizer (cached beside the runs)."""
     from transformers import AutoTokenizer
 
@@ -482,13 +487,8 @@ def vocabulary_fertility(model_name: str, data_dir: str) -> dict:
     out = RUNS_DIR / f"{model_name}__F_vocabulary.json"
     if out.is_file():
         return json.loads(out.read_text())
-    sentiment, _ = load_data(data_dir)
-    adapters_dir = language_adapters(model_name, SETTINGS["language_adapter_seed"], sentiment, data_dir, True)
     texts = {t: list(sentiment[t]["test"]["text"]) for t in TARGETS}
-    base, extended = (
-        AutoTokenizer.from_pretrained(model_dir(model_name, data_dir)),
-        AutoTokenizer.from_pretrained(adapters_dir),
-    )
+    base, extended = AutoTokenizer.from_pretrained(base_path), AutoTokenizer.from_pretrained(adapters_dir)
     report = fertility_report(base, extended, texts, name=model_name)
     expansion = json.loads((Path(adapters_dir) / "done.json").read_text())["vocabulary"]
     result = {"expansion": expansion, "fertility_test": report.to_dict(), "markdown": report.to_markdown()}

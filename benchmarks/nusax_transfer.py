@@ -343,11 +343,7 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
     source = SOURCE if adapters_dir else None
     adversarial = spec["adversarial"]
 
-    def prepare_training():
-        manager.prepare_task_training("sentiment", language=source, train_discriminator=adversarial)
-        manager.model.train()
-
-    prepare_training()
+    manager.prepare_task_training("sentiment", language=source, train_discriminator=adversarial)
     train = tokenize_text(sentiment[SOURCE]["train"].select_columns(["text", "label"]), tokenizer,
                           s["max_length"], language=SOURCE, label_column="label")  # fmt: skip
     unlabeled = None
@@ -395,12 +391,12 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
         # afterwards only at the epochs some selection rule picks.
         t0 = time.time()
         snapshots.append(trainable_state())
-        scores = scores_of(valid_sets)
+        with manager.using(task="sentiment"):  # training resumes with the same adapters and trainable parameters
+            scores = scores_of(valid_sets)
         epochs.append({"epoch": epoch, "scores": scores, "eval_seconds": time.time() - t0})
         logger.info("%s %s seed %d epoch %.0f: eng valid %.3f, mean target valid %.3f (%.0f s)", model_name, arm,
                     seed, epoch, scores["eng/valid"]["accuracy"],
                     np.mean([scores[f"{t}/valid"]["accuracy"] for t in TARGETS]), time.time() - t0)  # fmt: skip
-        prepare_training()
 
     class EpochEval(TrainerCallback):
         def on_epoch_end(self, args, state, control, **kwargs):

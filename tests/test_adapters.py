@@ -213,6 +213,36 @@ def test_switching_language_leaves_task_weights_untouched(composed):
     assert all(torch.equal(after[k], v) for k, v in task_state.items())
 
 
+def test_using_evaluates_another_language_mid_training_and_restores_the_training_state(composed):
+    manager, _ = composed
+    manager.add_task_adapter("topic")  # a second head, to check that the right one comes back
+    manager.model.eval()  # reference logits without dropout
+    manager.activate(language="jav", task="sentiment")
+    javanese = logits(manager)
+    manager.activate(language="eng", task="sentiment")
+    english = logits(manager)
+    manager.prepare_task_training("sentiment", language="eng")
+    manager.model.train()
+    trainable = {name for name, p in manager.model.named_parameters() if p.requires_grad}
+
+    with manager.using(language="jav", task="sentiment"):
+        assert manager.active_language == "jav"
+        assert not any(p.requires_grad for p in manager.model.parameters())
+        manager.model.eval()  # what an evaluation loop does
+        torch.testing.assert_close(logits(manager), javanese)
+    assert manager.active_adapters == ["lang_eng", "task_sentiment"]
+    assert {name for name, p in manager.model.named_parameters() if p.requires_grad} == trainable
+    assert manager.model.training
+
+    with pytest.raises(RuntimeError, match="inside"):
+        with manager.using(task="topic"):
+            raise RuntimeError("inside the block")
+    assert manager.active_task == "sentiment"
+    assert {name for name, p in manager.model.named_parameters() if p.requires_grad} == trainable
+    manager.model.eval()
+    torch.testing.assert_close(logits(manager), english)  # the sentiment head is back, not topic's
+
+
 def test_save_load_restores_everything_exactly(composed):
     manager, directory = composed
     fresh = build(LowResForSequenceClassification, "bert").eval()

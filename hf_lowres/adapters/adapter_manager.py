@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
 import os
 import re
+from collections.abc import Iterator
 
 import torch
 from peft import LoraConfig, PeftConfig, PeftModel, get_peft_model, set_peft_model_state_dict
@@ -200,8 +202,9 @@ class AdapterManager:
     def activate(self, language: str | None = None, task: str | None = None) -> list[str]:
         """Activates language adapter `language` and/or task adapter `task` together (their deltas add up).
 
-        All parameters stay frozen; use `prepare_language_training` or `prepare_task_training` to train.
-        Returns the active adapter names.
+        The activated adapters are frozen (PEFT inference mode); heads keep their `requires_grad`. Use
+        `prepare_language_training` or `prepare_task_training` to train, and `using` to switch for a moment (e.g. to
+        evaluate mid-training) and come back. Returns the active adapter names.
         """
         names = []
         if language is not None:
@@ -218,6 +221,36 @@ class AdapterManager:
     def switch_language(self, language: str) -> list[str]:
         """Swaps the active language adapter, keeping the active task adapter and its head untouched."""
         return self.activate(language=language, task=self.active_task)
+
+    @contextlib.contextmanager
+    def using(self, language: str | None = None, task: str | None = None) -> Iterator[AdapterManager]:
+        """Activates `language` and/or `task` for the duration of a `with` block, then puts everything back.
+
+        Meant for evaluating other languages in the middle of training (e.g. from a `TrainerCallback`): inside the
+        block every parameter is frozen; on exit the previously active adapters, the task head they use, every
+        parameter's `requires_grad` and the model's train/eval mode are restored, even if the block raised.
+
+        ```python
+        >>> manager.prepare_task_training("sentiment", language="eng")
+        >>> with manager.using(language="jav", task="sentiment"):
+        ...     javanese_accuracy = evaluate(manager.model, javanese_valid)
+        >>> # training goes on with the English adapter active and exactly the same parameters trainable
+        ```
+        """
+        active, head_owner, was_training = self.active_adapters, self._task_head_owner, self.model.training
+        requires_grad = {name: p.requires_grad for name, p in self.model.named_parameters()}
+        try:
+            self.activate(language=language, task=task)
+            for p in self.model.parameters():
+                p.requires_grad_(False)
+            yield self
+        finally:
+            self.peft_model.base_model.set_adapter(active, inference_mode=True)
+            if head_owner is not None:
+                self._use_task_head(head_owner)
+            for name, p in self.model.named_parameters():
+                p.requires_grad_(requires_grad[name])
+            self.model.train(was_training)
 
     def _require(self, name: str, kind: str) -> str:
         if name not in self.adapters or self.adapters[name]["kind"] != kind:

@@ -1,0 +1,75 @@
+"""Tests for ``benchmarks/run_all.py``'s time budget: it is read from the times the result files recorded."""
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+
+RUN_ALL_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "run_all.py"
+
+
+@pytest.fixture
+def run_all(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("_hf_lowres_benchmarks_run_all", RUN_ALL_PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "TRANSFER_RUNS", tmp_path / "transfer")
+    monkeypatch.setattr(module, "BACKTRANSLATION_RUNS", tmp_path / "bt")
+    monkeypatch.setattr(module, "ADAPTER_CACHE", tmp_path / "adapters")
+    (tmp_path / "transfer").mkdir()
+    (tmp_path / "bt").mkdir()
+    return module
+
+
+def write_run(run_all, model, arm, seed, total, adapters):
+    path = run_all.transfer_run_path(model, arm, seed)
+    seconds = {"total": total, "language_adapters_or_load": adapters}
+    path.write_text(json.dumps({"model": model, "arm": arm, "seed": seed, "seconds": seconds}))
+
+
+def test_measured_seconds_take_the_median_and_keep_adapter_training_apart(run_all):
+    write_run(run_all, "minilm-en", "B", 0, total=700.0, adapters=500.0)  # this run trained the adapters
+    write_run(run_all, "minilm-en", "B", 1, total=210.0, adapters=1.0)
+    write_run(run_all, "minilm-en", "B", 2, total=260.0, adapters=1.0)
+    (run_all.BACKTRANSLATION_RUNS / "seed0.json").write_text(json.dumps({"seconds": {"total": 100.0}}))
+    seconds = run_all.measured_seconds()
+    assert seconds[("minilm-en", "B")] == 209.0  # median of 200, 209, 259
+    assert seconds[("minilm-en", "language_adapters")] == 500.0
+    assert seconds[("bt", "seed")] == 100.0
+    # Nothing measured: the fallback.
+    assert seconds[("me5-small", "A")] == run_all.FALLBACK_SECONDS[("me5-small", "A")]
+
+
+def test_budget_counts_only_what_the_cache_lacks(run_all):
+    seconds = {key: 10.0 for key in run_all.FALLBACK_SECONDS}
+    scratch, left, _ = run_all.budget(["minilm-en"], [0, 1], seconds)
+    # 2 adapter sets + 6 arms x 2 seeds, then 2 back-translation seeds.
+    assert scratch == 10.0 * (2 + 12 + 2)
+    assert left == scratch
+    for arm in run_all.ARMS:
+        for seed in (0, 1):
+            if (arm, seed) != ("F", 1):
+                write_run(run_all, "minilm-en", arm, seed, total=10.0, adapters=1.0)
+    (run_all.BACKTRANSLATION_RUNS / "seed0.json").write_text(json.dumps({"seconds": {"total": 10.0}}))
+    scratch_again, left, lines = run_all.budget(["minilm-en"], [0, 1], seconds)
+    assert scratch_again == scratch
+    # F seed 1 needs its adapter set (none trained yet), and back-translation seed 1 is missing.
+    assert left == 10.0 * (1 + 1 + 1)
+    assert "1 not in the cache" in lines[0]
+    vocabulary_adapters = run_all.ADAPTER_CACHE / "minilm-en" / "seed0-vocabulary"
+    vocabulary_adapters.mkdir(parents=True)
+    (vocabulary_adapters / "done.json").write_text("{}")
+    assert run_all.budget(["minilm-en"], [0, 1], seconds)[1] == 10.0 * (1 + 1)
+
+
+def test_rerun_deletes_exactly_the_selected_result_files(run_all):
+    files = run_all.selected_result_files(["me5-small"], [2])
+    names = sorted(path.name for path in files)
+    assert names == sorted(
+        [f"me5-small__{arm}__seed2.json" for arm in run_all.ARMS]
+        + ["me5-small__raw_backbone.json", "me5-small__F_vocabulary.json", "seed2.json"]
+    )

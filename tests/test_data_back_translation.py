@@ -7,6 +7,8 @@ import random
 import pytest
 import torch
 from transformers import (
+    EncoderDecoderConfig,
+    EncoderDecoderModel,
     M2M100Config,
     M2M100ForConditionalGeneration,
     MarianConfig,
@@ -232,6 +234,26 @@ def test_t5_prefix():
     translator = BackTranslator(model, tokenizer, source_lang="eng", target_lang="jav", num_beams=1)
     assert translator._source_prefix == "translate Javanese to English: "
     assert translator.encode(["aku"])[0] == tokenizer("translate Javanese to English: aku")["input_ids"]
+
+
+def test_single_pair_encoder_decoder_needs_no_language_codes():
+    """A BERT2BERT `EncoderDecoderModel` translates one direction: plain inputs, no forced output token."""
+    tokenizer = tiny_tokenizer()
+    encoder = tiny_backbone_config("bert")
+    decoder = tiny_backbone_config("bert", is_decoder=True, add_cross_attention=True)
+    torch.manual_seed(0)
+    model = EncoderDecoderModel(config=EncoderDecoderConfig.from_encoder_decoder_configs(encoder, decoder))
+    model.config.decoder_start_token_id = tokenizer.cls_token_id
+    model.config.pad_token_id = tokenizer.pad_token_id
+    model.generation_config.decoder_start_token_id = tokenizer.cls_token_id
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    assert detect_convention(model, tokenizer) == "single_pair"
+    translator = BackTranslator(model, tokenizer, source_lang="eng", target_lang="jav", num_beams=1, max_new_tokens=4)
+    assert translator.convention == "single_pair" and translator.forced_bos_token_id is None
+    assert translator.encode(["aku seneng"])[0] == tokenizer("aku seneng")["input_ids"]
+    synthetic = translator.translate(JAVANESE[:3])
+    assert len(synthetic) == 3 and all(isinstance(text, str) for text in synthetic)
+    assert model_language_code("jav", "single_pair") == "jav"
 
 
 def test_generate_schema_provenance_and_order(marian):

@@ -63,7 +63,8 @@ class BackTranslationConfig:
         source_lang (`str`): language code of the synthetic output, e.g. ``"ind"``.
         target_lang (`str`): language code of the monolingual input, e.g. ``"jav"``.
         convention (`str`, *optional*): the model family's language-code convention (`marian`, `mbart50`, `m2m100`,
-            `nllb`, `t5`); guessed from the tokenizer and model by default.
+            `nllb`, `t5`, or `single_pair` for a model that translates `target_lang` -> `source_lang` only, such as
+            a BERT2BERT `EncoderDecoderModel`); guessed from the tokenizer and model by default.
         batch_size (`int`, defaults to 32): sentences per `generate` call.
         sort_by_length (`bool`, defaults to `True`): batch sentences of similar length together.
         num_beams (`int`, defaults to 5): beam size (1 with sampling).

@@ -9,6 +9,7 @@ Each family writes languages its own way and steers translation differently:
 | `m2m100` | ``__jv__`` | ``[src_code] X </s>`` | ``forced_bos_token_id`` = target code |
 | `nllb` | ``jav_Latn`` | ``[src_code] X </s>`` | ``forced_bos_token_id`` = target code |
 | `t5` | ``Javanese`` | ``translate Javanese to English: X`` | - |
+| `single_pair` | - | ``X`` as is | - (the model translates one direction only, e.g. a BERT2BERT `EncoderDecoderModel`) |
 
 Codes are checked against the tokenizer's vocabulary: a language the tokenizer has no token for is an error that
 names the language, the token looked for and a few of the codes the tokenizer does have.
@@ -21,7 +22,7 @@ import re
 from .language_names import language_info
 
 
-CONVENTIONS = ("marian", "mbart50", "m2m100", "nllb", "t5")
+CONVENTIONS = ("marian", "mbart50", "m2m100", "nllb", "t5", "single_pair")
 """The language-code conventions `BackTranslator` understands."""
 
 LANGUAGE_TOKEN_CONVENTIONS = ("mbart50", "m2m100", "nllb")
@@ -45,7 +46,8 @@ def model_language_code(language: str, convention: str) -> str:
 
     Returns:
         `str`: ``"jv_XX"`` (mbart50), ``"jv"`` (m2m100, the tokenizer writes it ``__jv__``), ``"jav_Latn"`` (nllb),
-        ``"jav"`` (marian, written ``>>jav<<``), the English name (t5).
+        ``"jav"`` (marian, written ``>>jav<<``), the English name (t5), the code as given (single_pair, which
+        only records it).
 
     Raises:
         ValueError: for an unknown convention, or a language the convention has no code for.
@@ -74,6 +76,8 @@ def model_language_code(language: str, convention: str) -> str:
         return language if len(language) == 2 else _no_code(language, convention)
     if convention == "marian":
         return language.split("_")[0]
+    if convention == "single_pair":
+        return language
     # t5
     return info.display_name if info is not None else language
 
@@ -86,13 +90,14 @@ def _no_code(language: str, convention: str):
 
 
 def language_token(language: str, convention: str) -> str | None:
-    """The vocabulary token that stands for `language` in `convention` (`None` for t5, which uses plain text)."""
+    """The vocabulary token that stands for `language` in `convention` (`None` for t5, which uses plain text, and
+    single_pair, which has none)."""
     code = model_language_code(language, convention)
     if convention == "m2m100":
         return code if code.startswith("__") else f"__{code}__"
     if convention == "marian":
         return f">>{code}<<"
-    if convention == "t5":
+    if convention in ("t5", "single_pair"):
         return None
     return code
 
@@ -131,7 +136,8 @@ def detect_convention(model=None, tokenizer=None) -> str:
 
     The tokenizer's class name decides first (``NllbTokenizer``, ``MBart50Tokenizer``, ``M2M100Tokenizer``,
     ``MarianTokenizer``); a generic tokenizer is recognised by the language tokens in its vocabulary; the
-    model's ``config.model_type`` (``marian``, ``mbart``, ``m2m_100``, ``t5``/``mt5``) settles the rest.
+    model's ``config.model_type`` (``marian``, ``mbart``, ``m2m_100``, ``t5``/``mt5``) settles the rest; an
+    ``EncoderDecoderModel`` (``encoder-decoder``, e.g. BERT2BERT) is `single_pair`: one direction, no codes.
 
     Raises:
         ValueError: when nothing identifies the convention; pass it explicitly then.
@@ -149,7 +155,7 @@ def detect_convention(model=None, tokenizer=None) -> str:
         if model_type in (None, "mbart") and tokenizer_language_tokens(tokenizer, "mbart50"):
             return "mbart50"
     by_model_type = {"marian": "marian", "mbart": "mbart50", "m2m_100": "m2m100", "nllb-moe": "nllb", "t5": "t5"}
-    by_model_type.update({"mt5": "t5", "umt5": "t5"})
+    by_model_type.update({"mt5": "t5", "umt5": "t5", "encoder-decoder": "single_pair"})
     if model_type in by_model_type:
         return by_model_type[model_type]
     raise ValueError(

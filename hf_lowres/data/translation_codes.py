@@ -9,7 +9,7 @@ Each family writes languages its own way and steers translation differently:
 | `m2m100` | ``__jv__`` | ``[src_code] X </s>`` | ``forced_bos_token_id`` = target code |
 | `nllb` | ``jav_Latn`` | ``[src_code] X </s>`` | ``forced_bos_token_id`` = target code |
 | `t5` | ``Javanese`` | ``translate Javanese to English: X`` | - |
-| `single_pair` | - | ``X`` as is | - (the model translates one direction only, e.g. a BERT2BERT `EncoderDecoderModel`) |
+| `single_pair` | - | ``X`` as is | - (one direction only, e.g. a BERT2BERT `EncoderDecoderModel`) |
 
 Codes are checked against the tokenizer's vocabulary: a language the tokenizer has no token for is an error that
 names the language, the token looked for and a few of the codes the tokenizer does have.

@@ -66,6 +66,8 @@ RESULTS_DIR = BENCHMARKS_DIR / "results"
 RUNS_DIR = RESULTS_DIR / "nusax_transfer_runs"
 ADAPTER_CACHE = BENCHMARKS_DIR / "cache" / "nusax_language_adapters"
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "data"
+if str(BENCHMARKS_DIR) not in sys.path:  # `real_models` sits beside this script, also when it is imported by path
+    sys.path.insert(0, str(BENCHMARKS_DIR))
 
 SOURCE = "eng"
 TARGETS = ["ind", "ace", "ban", "bbc", "bjn", "bug", "jav", "mad", "min", "nij", "sun"]
@@ -120,7 +122,6 @@ def set_threads() -> None:
 
 def model_dir(name: str, data_dir: str) -> str:
     """The materialized model (`real_models.py`); for `TRIMMED_MODELS` its copy trimmed to the benchmark's text."""
-    sys.path.insert(0, str(BENCHMARKS_DIR))
     from real_models import materialize
 
     path = materialize(name)
@@ -197,7 +198,6 @@ def trimming_summary(model_name: str) -> dict | None:
 
 
 def trimmed_model_dir(name: str) -> Path:
-    sys.path.insert(0, str(BENCHMARKS_DIR))
     from real_models import resolve_cache_dir
 
     return resolve_cache_dir() / f"{name}-nusax-trimmed"
@@ -245,7 +245,7 @@ def language_adapters(
     from hf_lowres.training import CrossLingualTrainer, CrossLingualTrainingArguments, tokenize_text
     from hf_lowres.vocabulary import expand_vocabulary
 
-    target = out_root / model_name / (f"seed{seed}-vocabulary" if vocabulary else f"seed{seed}")
+    target = language_adapter_dir(model_name, seed, vocabulary, out_root)
     done = target / "done.json"
     if done.is_file():
         return str(target)
@@ -297,6 +297,11 @@ def language_adapters(
 
 
 # ------------------------------------------------------------------------------------------------------ one run
+def language_adapter_dir(model_name: str, seed: int, vocabulary: bool, root: Path = ADAPTER_CACHE) -> Path:
+    """Where `language_adapters` keeps one set; it holds `done.json` once the set is complete."""
+    return root / model_name / (f"seed{seed}-vocabulary" if vocabulary else f"seed{seed}")
+
+
 def run_path(model_name: str, arm: str, seed: int) -> Path:
     return RUNS_DIR / f"{model_name}__{arm}__seed{seed}.json"
 

@@ -30,13 +30,17 @@ from collections import defaultdict
 from pathlib import Path
 
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import nusax_transfer  # noqa: E402  (beside this script; its top level is light: paths, arms, settings)
+
+
 BENCHMARKS_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCHMARKS_DIR / "results"
-TRANSFER_RUNS = RESULTS_DIR / "nusax_transfer_runs"
+TRANSFER_RUNS = nusax_transfer.RUNS_DIR
 BACKTRANSLATION_RUNS = RESULTS_DIR / "nusax_backtranslation_runs"
-ADAPTER_CACHE = BENCHMARKS_DIR / "cache" / "nusax_language_adapters"  # as in nusax_transfer.py
+ADAPTER_CACHE = nusax_transfer.ADAPTER_CACHE
 MODELS = ["minilm-en", "me5-small"]
-ARMS = ["A", "B", "C", "D", "E", "F"]
+ARMS = list(nusax_transfer.ARMS)
 # Seconds per unit on this machine (2 CPU cores, torch threads 2), used only where the committed result files have no
 # measured time for it yet (`measured_seconds` reads theirs).
 FALLBACK_SECONDS = {
@@ -80,15 +84,17 @@ def measured_seconds() -> dict:
 def budget(models: list[str], seeds: list[int], seconds: dict) -> tuple[float, float, list[str]]:
     """(seconds from scratch, seconds for what the caches lack, one line per job)."""
     lines, scratch, left = [], 0.0, 0.0
+    adapter_seed = nusax_transfer.SETTINGS["language_adapter_seed"]
     for model in models:
         # Two sets of language adapters: the plain ones (B, E) and those with new vocabulary rows (F).
         adapters = seconds[(model, "language_adapters")]
         model_scratch = 2 * adapters + len(seeds) * sum(seconds[(model, arm)] for arm in ARMS)
         todo = [(arm, seed) for arm in ARMS for seed in seeds if not transfer_run_path(model, arm, seed).is_file()]
         model_left = sum(seconds[(model, arm)] for arm, _ in todo)
-        for arms, folder in (("BE", "seed0"), ("F", "seed0-vocabulary")):
-            trained = (ADAPTER_CACHE / model / folder / "done.json").is_file()
-            model_left += adapters * (not trained and any(arm in arms for arm, _ in todo))
+        for vocabulary in (False, True):
+            folder = nusax_transfer.language_adapter_dir(model, adapter_seed, vocabulary, ADAPTER_CACHE)
+            needed = any(uses_language_adapters(arm, vocabulary) for arm, _ in todo)
+            model_left += adapters * (needed and not (folder / "done.json").is_file())
         lines.append(
             f"  transfer {model}: {len(ARMS)} arms x {len(seeds)} seeds = {len(ARMS) * len(seeds)} runs, "
             f"~{model_scratch / 60:.0f} min from scratch; {len(todo)} not in the cache, ~{model_left / 60:.0f} min"
@@ -101,6 +107,12 @@ def budget(models: list[str], seeds: list[int], seconds: dict) -> tuple[float, f
         f"{len(todo)} not in the cache, ~{len(todo) * per_seed / 60:.0f} min"
     )
     return scratch + len(seeds) * per_seed, left + len(todo) * per_seed, lines
+
+
+def uses_language_adapters(arm: str, vocabulary: bool) -> bool:
+    """Whether `arm` trains on the plain language adapter set (`vocabulary=False`) or the extended one."""
+    spec = nusax_transfer.ARMS[arm]
+    return spec["language_adapters"] and spec.get("vocabulary", False) == vocabulary
 
 
 def transfer_run_path(model: str, arm: str, seed: int) -> Path:

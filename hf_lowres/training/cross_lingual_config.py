@@ -57,6 +57,11 @@ class CrossLingualTrainingArguments(TrainingArguments):
             The column holding the language of the source side of parallel pairs.
         pair_target_language_column (`str`, defaults to `"target_lang"`):
             The column holding the language of the target side of parallel pairs.
+        resume_strict (`bool`, defaults to `True`):
+            Refuse to resume from (or load the best model of) a checkpoint that is incomplete: no completion marker
+            (its save was interrupted), a missing optimizer, scheduler, RNG, trainer-state, trainable-modules or
+            cross-lingual state file, or a file that differs from the marker. `False` resumes anyway with a WARNING
+            listing what starts fresh; a file that cannot be read is an error either way.
 
     Changed defaults: `remove_unused_columns=False` (the collator picks the columns it needs), `label_names=["labels"]`
     (the language labels are not task labels) and `ddp_find_unused_parameters=False` (one step runs several forward
@@ -123,6 +128,13 @@ class CrossLingualTrainingArguments(TrainingArguments):
     )
     pair_target_language_column: str = field(
         default="target_lang", metadata={"help": "Column holding the language of the target side of pairs."}
+    )
+    resume_strict: bool = field(
+        default=True,
+        metadata={
+            "help": "Refuse to resume from an incomplete checkpoint (interrupted save, missing optimizer/scheduler/"
+            "RNG/trainer state/trainable modules/cross-lingual state, changed file); False only warns."
+        },
     )
     remove_unused_columns: bool = field(
         default=False,

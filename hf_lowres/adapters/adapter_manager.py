@@ -7,19 +7,19 @@ import copy
 import json
 import logging
 import os
-import re
 from collections.abc import Iterator
 
 import torch
-from peft import LoraConfig, PeftConfig, PeftModel, get_peft_model, set_peft_model_state_dict
-from safetensors.torch import load_file
+from peft import LoraConfig, PeftModel, get_peft_model, set_peft_model_state_dict
 from torch import nn
 
 from .. import models as lowres_models
 from ..models import validate_language_codes
 from ..vocabulary import trainable_token_indices
-from .composition import AdapterComposition
+from .adapter_files import file_manifest, load_lora_config, read_safetensors, verify_manifest
+from .composition import RECORDED_LOWRES_FIELDS, TASK_NAME, AdapterComposition
 from .constants import (
+    COMPOSITION_FILE,
     DISCRIMINATOR_FILE,
     HEAD_CONFIG_FILE,
     LANGUAGE_ADAPTER_PREFIX,
@@ -41,11 +41,6 @@ from .trained_modules import (
 
 
 logger = logging.getLogger(__name__)
-
-_TASK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
-# LowResConfig fields that, with the backbone checkpoint, rebuild the same composite.
-_LOWRES_FIELDS = ("languages", "grl_lambda", "id2label", "problem_type")
-_LOWRES_PREFIXES = ("discriminator_", "alignment_", "classifier_")
 
 
 class AdapterManager:
@@ -131,10 +126,8 @@ class AdapterManager:
         The model's task head belongs to the first task adapter; a later one gets a freshly initialized head of its
         own, swapped in whenever it is activated.
         """
-        if not isinstance(task, str) or not _TASK_NAME.fullmatch(task):
-            raise ValueError(
-                f"task name must match {_TASK_NAME.pattern} (letters, digits, '_' and '-'), got {task!r}."
-            )
+        if not isinstance(task, str) or not TASK_NAME.fullmatch(task):
+            raise ValueError(f"task name must match {TASK_NAME.pattern} (letters, digits, '_' and '-'), got {task!r}.")
         name = self.task_adapter_name(task)
         self._add(name, lora_config or default_lora_config(self.model, **lora_kwargs))
         self.adapters[name] = {"kind": "task", "task": task}
@@ -333,14 +326,24 @@ class AdapterManager:
         """Writes every adapter in PEFT format (`<directory>/<name>/`), each task adapter's head beside it, the
         shared discriminator and MLM/LM head once at the top, and `hf_lowres_composition.json`.
 
+        The save is all-or-nothing for a reader: the old composition is removed first and the new one, with the
+        SHA-256 of every file written, comes last, so `from_pretrained` loads exactly this set or, after a save
+        that was interrupted, refuses with `InterruptedSaveError`. Other files in `directory` are left alone.
+
         Pass the `tokenizer` when its vocabulary was extended (new rows trained as Trainable Tokens): it is saved at
         the top of `directory`, where `AutoTokenizer.from_pretrained(directory)` finds it.
         """
         if not self.adapters:
             raise ValueError("no adapter to save; add one with add_language_adapter() or add_task_adapter().")
+        directory = os.fspath(directory)
         os.makedirs(directory, exist_ok=True)
+        # From here until the new composition is written, the directory does not load: no mix of two saves can.
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(os.path.join(directory, COMPOSITION_FILE))
+        written = []
         for name in self.adapters:
             self.peft_model.save_pretrained(directory, selected_adapters=[name])
+            written += [f"{name}/{PEFT_CONFIG_FILE}", f"{name}/{PEFT_WEIGHTS_FILE}"]
         head = task_head_parameters(self.model)
         for name in self.task_adapters:
             if not head:
@@ -349,15 +352,19 @@ class AdapterManager:
             save_parameters(state, os.path.join(directory, name, TASK_HEAD_FILE))
             with open(os.path.join(directory, name, HEAD_CONFIG_FILE), "w", encoding="utf-8") as f:
                 json.dump(self._head_config(), f, indent=2)
-        heads = {"discriminator": DISCRIMINATOR_FILE}
+            written += [f"{name}/{TASK_HEAD_FILE}", f"{name}/{HEAD_CONFIG_FILE}"]
         save_parameters(discriminator_parameters(self.model), os.path.join(directory, DISCRIMINATOR_FILE))
+        written.append(DISCRIMINATOR_FILE)
         lm_head = lm_head_parameters(self.model)
         if lm_head:
             save_parameters(lm_head, os.path.join(directory, LM_HEAD_FILE))
-            heads["lm_head"] = LM_HEAD_FILE
+            written.append(LM_HEAD_FILE)
         if tokenizer is not None:
-            tokenizer.save_pretrained(directory)
-        self.composition().save(directory)
+            for path in tokenizer.save_pretrained(directory):
+                written.append(os.path.relpath(path, directory).replace(os.sep, "/"))
+        composition = self.composition()
+        composition.files = file_manifest(directory, written)
+        composition.save(directory)
 
     def _head_config(self) -> dict:
         config = self.model.config
@@ -374,11 +381,8 @@ class AdapterManager:
 
         config = self.model.config
         text_config = config.text_config
-        lowres_config = {
-            key: value
-            for key, value in config.to_dict().items()
-            if key in _LOWRES_FIELDS or key.startswith(_LOWRES_PREFIXES)
-        }
+        recorded = config.to_dict()
+        lowres_config = {key: recorded[key] for key in RECORDED_LOWRES_FIELDS if key in recorded}
         heads = {"discriminator": DISCRIMINATOR_FILE}
         if lm_head_parameters(self.model):
             heads["lm_head"] = LM_HEAD_FILE
@@ -399,8 +403,16 @@ class AdapterManager:
         directory: str | os.PathLike,
         model: nn.Module | None = None,
         adapters: list[str] | None = None,
+        *,
+        backbone_kwargs: dict | None = None,
+        strict: bool = True,
     ) -> AdapterManager:
         """Restores adapters, task heads, MLM/LM head and discriminator saved by `save`, bit for bit.
+
+        The files are read as data: the composition's fields are checked against an allow-list, the LoRA configs
+        are rebuilt from theirs, weights come from safetensors only, and no file can ask for remote code, another
+        revision or a token. The backbone checkpoint the composition records is loaded with
+        `trust_remote_code=False` unless `backbone_kwargs` says otherwise.
 
         Args:
             directory: what `save` wrote (a local directory; see `hf_lowres.hub` for repo ids).
@@ -408,23 +420,40 @@ class AdapterManager:
                 (a language adapter trained with `LowResForMaskedLM` loads into `LowResForSequenceClassification`).
                 Defaults to the recorded class built with `from_backbone` on the recorded backbone checkpoint.
             adapters: the adapter names to load (default: all).
+            backbone_kwargs: the caller's options for loading the recorded backbone when `model` is not given
+                (`revision`, `token`, `trust_remote_code=True` for a backbone you trust, `dtype`...).
+            strict: with `False`, a task adapter saved without its head file keeps the model's head (with a
+                warning) instead of raising.
 
         Raises:
             FileNotFoundError: a file of the composition is missing (its path is named).
-            ValueError: unknown adapter name, or a model of another architecture, hidden size or languages.
+            InterruptedSaveError: the directory holds an incomplete save (no composition, or files that differ
+                from the SHA-256 the composition recorded).
+            ValueError: unknown adapter name, a file that is corrupt or sets what a file may not, or a model of
+                another architecture, hidden size or languages.
         """
         directory = os.fspath(directory)
         composition = AdapterComposition.load(directory)
-        if model is None:
-            model = _build_recorded_model(composition)
-        _check_compatible(model, composition, directory)
-        manager = cls(model)
         names = list(composition.adapters) if adapters is None else list(adapters)
         unknown = [n for n in names if n not in composition.adapters]
         if unknown:
             raise ValueError(f"{directory} has no adapter {unknown}; saved adapters: {sorted(composition.adapters)}.")
+        if composition.files:
+            verify_manifest(directory, composition.files, names=set(names))
+        else:
+            logger.warning(
+                "%s records no file manifest (saved by an older hf_lowres): its files are not checked for an "
+                "interrupted save. Save it again to add one.",
+                os.path.join(directory, COMPOSITION_FILE),
+            )
+        if model is None:
+            model = _build_recorded_model(composition, backbone_kwargs)
+        elif backbone_kwargs is not None:
+            raise ValueError("`backbone_kwargs` builds the recorded backbone; it has no effect with `model=`.")
+        _check_compatible(model, composition, directory)
+        manager = cls(model)
         for name in names:
-            manager._load_adapter(directory, name, composition)
+            manager._load_adapter(directory, name, composition, strict=strict)
         load_parameters(
             discriminator_parameters(model), os.path.join(directory, DISCRIMINATOR_FILE), "the language discriminator"
         )
@@ -440,15 +469,15 @@ class AdapterManager:
             )
         return manager
 
-    def _load_adapter(self, directory: str, name: str, composition: AdapterComposition) -> None:
+    def _load_adapter(self, directory: str, name: str, composition: AdapterComposition, strict: bool = True) -> None:
         adapter_dir = os.path.join(directory, name)
         for file_name in (PEFT_CONFIG_FILE, PEFT_WEIGHTS_FILE):
             if not os.path.isfile(os.path.join(adapter_dir, file_name)):
                 raise FileNotFoundError(
                     f"adapter {name!r}: expected {os.path.join(adapter_dir, file_name)}, which does not exist."
                 )
-        config = PeftConfig.from_pretrained(adapter_dir)
-        state = load_file(os.path.join(adapter_dir, PEFT_WEIGHTS_FILE))
+        config = load_lora_config(adapter_dir, PEFT_CONFIG_FILE)
+        state = read_safetensors(os.path.join(adapter_dir, PEFT_WEIGHTS_FILE), f"the LoRA weights of {name!r}")
         source, target = composition.base_transformer_path, self.model.base_transformer_path
         if source != target:  # e.g. trained in a masked LM (backbone.bert), loaded into a classifier (backbone)
             state = {_move_key(key, source, target): value for key, value in state.items()}
@@ -485,6 +514,12 @@ class AdapterManager:
                     load_parameters(stash, head_file, f"the task head of {name!r}")
                     self._stashed_task_heads[name] = stash
             elif head:
+                if strict:
+                    raise FileNotFoundError(
+                        f"task adapter {name!r}: expected {head_file}, the trained task head "
+                        f"({', '.join(sorted(head))}), which does not exist. Without it the predictions would come "
+                        "from an untrained head; pass strict=False to keep the model's own head."
+                    )
                 logger.warning("adapter %r has no %s: its task head stays as the model's", name, TASK_HEAD_FILE)
                 self._task_head_owner = self._task_head_owner or name
 
@@ -528,12 +563,23 @@ def _check_compatible(model: nn.Module, composition: AdapterComposition, directo
         )
 
 
-def _build_recorded_model(composition: AdapterComposition) -> nn.Module:
+def _build_recorded_model(composition: AdapterComposition, backbone_kwargs: dict | None) -> nn.Module:
     name_or_path = composition.base_model.get("name_or_path")
     if not name_or_path:
         raise ValueError(
             "the composition does not record the backbone checkpoint (the model was built from a config); "
             "pass `model=` to from_pretrained."
         )
-    model_class = getattr(lowres_models, composition.model_class)
-    return model_class.from_backbone(name_or_path, **composition.lowres_config)
+    model_class = getattr(lowres_models, composition.model_class)  # one of MODEL_CLASSES, checked on load
+    # Remote code runs only when the caller asks for it, never because a downloaded file does.
+    kwargs = {"trust_remote_code": False, **(backbone_kwargs or {})}
+    try:
+        return model_class.from_backbone(name_or_path, backbone_kwargs=kwargs, **composition.lowres_config)
+    except ValueError as error:
+        if "trust_remote_code" not in str(error) or kwargs["trust_remote_code"]:
+            raise
+        raise ValueError(
+            f"the adapters record the backbone {name_or_path!r}, which needs custom code to load; hf_lowres did not "
+            "run it. If you trust that code, pass `backbone_kwargs={'trust_remote_code': True}`; or build the model "
+            "yourself and pass `model=`."
+        ) from error

@@ -4,8 +4,10 @@ import json
 import os
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 from torch import nn
+
+from .adapter_files import read_safetensors
 
 
 def discriminator_parameters(model: nn.Module) -> dict[str, nn.Parameter]:
@@ -53,11 +55,9 @@ def load_parameters(parameters: dict[str, nn.Parameter], path: str | os.PathLike
 
     Raises:
         FileNotFoundError: when `path` does not exist.
-        ValueError: when names or shapes differ, naming them.
+        ValueError: when the file is truncated or corrupt, or names or shapes differ, naming them.
     """
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"{what}: expected the file {path}, which does not exist.")
-    tensors = load_file(str(path))
+    tensors = read_safetensors(path, what)
     missing, unexpected = sorted(set(parameters) - set(tensors)), sorted(set(tensors) - set(parameters))
     if missing or unexpected:
         raise ValueError(

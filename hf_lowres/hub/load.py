@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from huggingface_hub import HfApi, snapshot_download
 from torch import nn
 
-from ..adapters import COMPOSITION_FILE, DISCRIMINATOR_FILE, LM_HEAD_FILE, AdapterManager
-from .constants import MODEL_CARD_FILE, TRAINING_SUMMARY_FILE
+from ..adapters import COMPOSITION_FILE, AdapterComposition, AdapterManager
+from ..adapters.composition import ADAPTER_FILES, HEAD_FILES
 from .errors import translate_hub_errors
 
 
@@ -21,6 +22,7 @@ def load_adapters_from_hub(
     revision: str | None = None,
     token: str | None = None,
     adapters: list[str] | None = None,
+    backbone_kwargs: dict | None = None,
 ) -> AdapterManager:
     """Downloads adapters pushed by `push_adapters_to_hub` and restores them, with their heads and discriminator,
     bit for bit (`AdapterManager.from_pretrained`).
@@ -37,6 +39,14 @@ def load_adapters_from_hub(
             For a private repo; defaults to ``HF_TOKEN`` or the stored login.
         adapters (`list[str]`, *optional*):
             The adapter names to load (default: all); only their folders are downloaded.
+        backbone_kwargs (`dict`, *optional*):
+            Your options for loading the backbone the repo records when `model` is not given (its `revision`,
+            `token`, `trust_remote_code=True` for a backbone whose code you trust). Nothing in the repo's files can
+            set them.
+
+    Only the files the loader reads are downloaded: the composition first, then the files its manifest lists for
+    the selected adapters (the shared heads and tokenizer data files at the top), all at the commit the composition
+    came from. Any other file in the repo (code included) is never fetched.
 
     Returns:
         `AdapterManager`: with the saved composition active.
@@ -52,14 +62,37 @@ def load_adapters_from_hub(
     >>> manager.activate(language="sun", task="sentiment")  # zero-shot transfer to Sundanese
     ```
     """
-    allow_patterns = None
-    if adapters is not None:
-        top_level = [COMPOSITION_FILE, DISCRIMINATOR_FILE, LM_HEAD_FILE, MODEL_CARD_FILE, TRAINING_SUMMARY_FILE]
-        allow_patterns = top_level + [f"{name}/*" for name in adapters]
     endpoint = HfApi(token=token).endpoint
     with translate_hub_errors(endpoint, repo_id, None, "load adapters from", "Nothing was loaded."):
+        # snapshot_download (not hf_hub_download) for the first file too: it fails fast when the endpoint is down
+        # and answers from the cache offline.
+        snapshot_dir = snapshot_download(
+            repo_id, repo_type="model", revision=revision, token=token, allow_patterns=[COMPOSITION_FILE]
+        )
+        composition = AdapterComposition.load(snapshot_dir)  # validated before anything else is fetched
+        names = list(composition.adapters) if adapters is None else list(adapters)
+        # Pin the second request to the commit the composition came from: a push in between cannot mix two sets.
+        commit = os.path.basename(snapshot_dir)
         local_dir = snapshot_download(
-            repo_id, repo_type="model", revision=revision, token=token, allow_patterns=allow_patterns
+            repo_id,
+            repo_type="model",
+            revision=commit if _is_commit_hash(commit) else revision,
+            token=token,
+            allow_patterns=_files_to_fetch(composition, names),
         )
     logger.info("Loading adapters of %s from %s.", repo_id, local_dir)
-    return AdapterManager.from_pretrained(local_dir, model=model, adapters=adapters)
+    return AdapterManager.from_pretrained(local_dir, model=model, adapters=adapters, backbone_kwargs=backbone_kwargs)
+
+
+def _is_commit_hash(name: str) -> bool:
+    return len(name) == 40 and all(c in "0123456789abcdef" for c in name)
+
+
+def _files_to_fetch(composition: AdapterComposition, names: list[str]) -> list[str]:
+    """The exact files `AdapterManager.from_pretrained` reads for `names` (unknown names are left for it to report)."""
+    if composition.files:  # the manifest: only head/tokenizer data files at the top and the known adapter files
+        return [COMPOSITION_FILE] + [
+            path for path in composition.files if "/" not in path or path.split("/", 1)[0] in names
+        ]
+    # Saved before manifests existed: the files such a save wrote, by name.
+    return [COMPOSITION_FILE, *HEAD_FILES.values(), *(f"{name}/{file}" for name in names for file in ADAPTER_FILES)]

@@ -22,6 +22,7 @@ NEW_FIELDS = {
     "language_column",
     "pair_source_language_column",
     "pair_target_language_column",
+    "resume_strict",
 }
 
 

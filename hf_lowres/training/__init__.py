@@ -1,5 +1,6 @@
 """Cross-lingual training: `CrossLingualTrainer`, its arguments, the step's data pipeline and the GRL schedules."""
 
+from .checkpoint_integrity import CHECKPOINT_COMPLETE_NAME, IncompleteCheckpointError, find_resumable_checkpoint
 from .collators import (
     PAIR_SOURCE_PREFIX,
     PAIR_TARGET_PREFIX,
@@ -29,6 +30,7 @@ from .schedules import GRL_SCHEDULES, constant_grl_lambda, dann_grl_lambda, grl_
 
 
 __all__ = [
+    "CHECKPOINT_COMPLETE_NAME",
     "COMPONENT_NAMES",
     "CROSS_LINGUAL_STATE_NAME",
     "GRL_SCHEDULES",
@@ -43,9 +45,11 @@ __all__ = [
     "CrossLingualStepSampler",
     "CrossLingualTrainer",
     "CrossLingualTrainingArguments",
+    "IncompleteCheckpointError",
     "check_columns",
     "constant_grl_lambda",
     "dann_grl_lambda",
+    "find_resumable_checkpoint",
     "grl_lambda_at",
     "load_parallel_file",
     "parse_language_files",

@@ -6,6 +6,7 @@ import inspect
 import json
 import math
 import os
+import shutil
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,12 +14,23 @@ import safetensors.torch
 import torch
 from torch import nn
 from transformers import DataCollatorWithPadding, PreTrainedTokenizerBase, Trainer, TrainerCallback
-from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, _is_peft_model, get_last_checkpoint, has_length
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, _is_peft_model, has_length, rotate_checkpoints
 from transformers.utils import logging
 
 from hf_lowres.losses import AlignmentLoss, discriminator_accuracy, language_discrimination_loss
 from hf_lowres.models.pooling import pool_hidden_states
 
+from .checkpoint_integrity import (
+    CHECKPOINT_COMPLETE_NAME,
+    IncompleteCheckpointError,
+    RequiredFile,
+    checkpoint_problems,
+    find_resumable_checkpoint,
+    load_json_file,
+    load_safetensors_file,
+    raise_or_warn,
+    write_completion_marker,
+)
 from .collators import (
     AUXILIARY_PREFIXES,
     PAIR_SOURCE_PREFIX,
@@ -40,6 +52,21 @@ TRAINABLE_MODULES_NAME = "trainable_modules.safetensors"
 """Every trainable parameter of a PEFT model (heads and discriminator included), saved beside the adapter."""
 CROSS_LINGUAL_STATE_NAME = "cross_lingual_state.json"
 """The sampler state and the gradient-reversal strength, saved in every checkpoint."""
+_TRAINABLE_MODULES_HOLD = (
+    "every trainable parameter of the PEFT model (LoRA, the task head, the language discriminator)"
+)
+_MODEL_WEIGHTS = (
+    "model.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model.bin",
+    "pytorch_model.bin.index.json",
+)
+_ADAPTER_WEIGHTS = (
+    "adapter_model.safetensors",
+    "adapter_model.bin",
+    "*/adapter_model.safetensors",
+    "*/adapter_model.bin",
+)
 COMPONENT_NAMES = ("task_loss", "discriminator_loss", "discriminator_accuracy", "alignment_loss", "grl_lambda")
 """The loss components `CrossLingualTrainer` logs, each averaged over gradient accumulation and processes."""
 _SPEED_METRICS = (
@@ -100,7 +127,12 @@ class CrossLingualTrainer(Trainer):
     whole model). For a PEFT model, checkpoints also hold `trainable_modules.safetensors` (every trainable
     parameter), so that `resume_from_checkpoint` brings back heads and discriminator that are not part of the
     adapter; the optimizer (with the discriminator's group), the schedule position (the global step) and the
-    sampler come back with the Trainer's own checkpoint files and `cross_lingual_state.json`.
+    sampler come back with the Trainer's own checkpoint files and `cross_lingual_state.json`. Every checkpoint ends
+    with `checkpoint_complete.json` (each file with its size and sha256), written last: a resume checks the whole
+    checkpoint before loading anything and refuses one that is incomplete (an interrupted save, a missing optimizer,
+    scheduler, RNG or trainable-modules file, a truncated or changed file), naming each file and what it should hold
+    (`args.resume_strict=False` downgrades what can be downgraded to a WARNING); `resume_from_checkpoint=True` takes
+    the newest complete checkpoint.
 
     Evaluation takes a dict of per-language eval sets (`eval_dataset={"jav": ..., "sun": ...}`) and adds the mean
     of every metric over the languages as `eval_mean_<metric>`, so `metric_for_best_model="mean_accuracy"` works.
@@ -610,34 +642,141 @@ class CrossLingualTrainer(Trainer):
             )
 
     def _save_checkpoint(self, model, trial) -> None:
-        super()._save_checkpoint(model, trial)
-        if not self.args.should_save:
-            return
-        output_dir = os.path.join(
-            self._get_output_dir(trial=trial), f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}"
-        )
-        state = {
-            "sampler": self._step_sampler.state_dict() if self._step_sampler is not None else None,
-            "grl_lambda": self._lowres_model.grl_lambda,
-            "global_step": self.state.global_step,
-        }
-        if os.path.isdir(output_dir):
+        """The Trainer's checkpoint plus `cross_lingual_state.json`, then the completion marker, written last.
+
+        A directory of the same name left by an earlier or interrupted run is removed first, so the checkpoint never
+        mixes files of two saves. Older checkpoints are rotated away (`save_total_limit`) and the checkpoint is pushed
+        (`push_to_hub`) only once the marker is written, so a kill at any point leaves a complete checkpoint to
+        resume from.
+        """
+        run_dir = self._get_output_dir(trial=trial)
+        output_dir = os.path.join(run_dir, f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}")
+        if self.args.should_save and os.path.isdir(output_dir):
+            if os.path.isfile(os.path.join(output_dir, CHECKPOINT_COMPLETE_NAME)):
+                logger.info(f"Replacing {output_dir}, a checkpoint of an earlier run.")
+            else:
+                logger.warning(f"Replacing {output_dir}, an incomplete checkpoint (its save was interrupted).")
+            shutil.rmtree(output_dir)
+        # No process may write its RNG state into the directory before it is removed.
+        self.accelerator.wait_for_everyone()
+        push_to_hub, save_total_limit = self.args.push_to_hub, self.args.save_total_limit
+        self.args.push_to_hub, self.args.save_total_limit = False, None
+        try:
+            super()._save_checkpoint(model, trial)
+        finally:
+            self.args.push_to_hub, self.args.save_total_limit = push_to_hub, save_total_limit
+        if self.args.should_save:
+            state = {
+                "sampler": self._step_sampler.state_dict() if self._step_sampler is not None else None,
+                "grl_lambda": self._lowres_model.grl_lambda,
+                "global_step": self.state.global_step,
+            }
             with open(os.path.join(output_dir, CROSS_LINGUAL_STATE_NAME), "w") as f:
                 json.dump(state, f, indent=2)
+        # Every process has written its RNG state before the marker says the checkpoint is complete.
+        self.accelerator.wait_for_everyone()
+        if self.args.should_save:
+            write_completion_marker(output_dir, self.state.global_step)
+        if push_to_hub:
+            self._push_from_checkpoint(output_dir)
+        if self.args.should_save:
+            rotate_checkpoints(
+                output_dir=run_dir,
+                save_total_limit=save_total_limit,
+                best_model_checkpoint=self.state.best_model_checkpoint,
+                use_mtime=True,
+            )
+
+    def _resume_requirements(self) -> list[RequiredFile]:
+        """The files a resume needs under the current arguments, each with what it holds."""
+        peft = _is_peft_model(self.model)
+        sharded = self.is_deepspeed_enabled or self.is_fsdp_enabled  # they keep model and optimizer in their own files
+        required = [RequiredFile(("trainer_state.json",), "the Trainer's state (global step, epoch, log history)")]
+        if not sharded:
+            weights = _ADAPTER_WEIGHTS if peft else _MODEL_WEIGHTS
+            required.append(RequiredFile(weights, "the adapter's weights" if peft else "the model's weights"))
+        if peft:
+            required.append(RequiredFile((TRAINABLE_MODULES_NAME,), _TRAINABLE_MODULES_HOLD))
+        required.append(
+            RequiredFile(
+                (CROSS_LINGUAL_STATE_NAME,), "the language sampler's state and the gradient-reversal strength"
+            )
+        )
+        if not sharded:
+            required += [
+                RequiredFile(
+                    ("optimizer.pt", "optimizer.bin"),
+                    "the optimizer's state (the moments of every parameter group, the discriminator's included); a "
+                    "checkpoint saved with `save_only_model=True` has none and cannot be resumed from",
+                ),
+                RequiredFile(("scheduler.pt",), "the learning-rate scheduler's position"),
+            ]
+        rng = "rng_state.pth" if self.args.world_size <= 1 else f"rng_state_{self.args.process_index}.pth"
+        required.append(
+            RequiredFile(
+                (rng,),
+                f"the random number generators' states of process {self.args.process_index} (dropout and data order "
+                "continue as in an uninterrupted run; a checkpoint of a run with another number of processes has "
+                "other RNG files)",
+            )
+        )
+        return required
+
+    def _check_resume_checkpoint(self, checkpoint: str) -> dict | None:
+        """Checks the whole checkpoint before anything is loaded; returns its cross-lingual state (or `None`)."""
+        problems = checkpoint_problems(checkpoint, self._resume_requirements())
+        raise_or_warn(checkpoint, problems, self.args.resume_strict, "resume from")
+        state = None
+        path = os.path.join(checkpoint, CROSS_LINGUAL_STATE_NAME)
+        if os.path.isfile(path):
+            state = load_json_file(path, "the cross-lingual state (sampler state, gradient-reversal strength)")
+            if not isinstance(state, dict) or not {"sampler", "grl_lambda"} <= set(state):
+                raise IncompleteCheckpointError(
+                    f"{path} should be a JSON object with `sampler` and `grl_lambda`; found {str(state)[:100]!r}."
+                )
+            trainer_state_path = os.path.join(checkpoint, "trainer_state.json")
+            if state.get("global_step") is not None and os.path.isfile(trainer_state_path):
+                trainer_state = load_json_file(trainer_state_path, "the Trainer's state")
+                step = trainer_state.get("global_step") if isinstance(trainer_state, dict) else None
+                if step != state["global_step"]:
+                    raise IncompleteCheckpointError(
+                        f"{checkpoint} mixes two saves: {CROSS_LINGUAL_STATE_NAME} is of step {state['global_step']}, "
+                        f"trainer_state.json of step {step}."
+                    )
+        return state
 
     def _load_trainable_modules(self, checkpoint: str, model: nn.Module) -> None:
+        """Copies `trainable_modules.safetensors` into `model`; every trainable parameter must be there, with its
+        shape. A missing file is an error (a WARNING with `args.resume_strict=False`)."""
         path = os.path.join(checkpoint, TRAINABLE_MODULES_NAME)
         if not os.path.isfile(path):
             if _is_peft_model(model):
-                logger.warning(
-                    f"{checkpoint} has no {TRAINABLE_MODULES_NAME}: heads outside the adapter keep their values."
+                message = (
+                    f"{checkpoint} has no {TRAINABLE_MODULES_NAME}, which should hold {_TRAINABLE_MODULES_HOLD}: "
+                    "the task head and the discriminator keep their current values instead of the checkpoint's"
                 )
+                if self.args.resume_strict:
+                    raise IncompleteCheckpointError(f"{message}. Set `resume_strict=False` to go on anyway.")
+                # The check of the whole checkpoint before loading already warned.
+                logger.info(f"{message} (`resume_strict=False`).")
             return
         params = dict(model.named_parameters())
-        state = safetensors.torch.load_file(path)
+        state = load_safetensors_file(path, f"the trainable parameters ({_TRAINABLE_MODULES_HOLD})")
         unknown = sorted(set(state) - set(params))
         if unknown:
-            raise ValueError(f"{path} holds parameters this model does not have: {unknown[:5]}...")
+            raise IncompleteCheckpointError(f"{path} holds parameters this model does not have: {unknown[:5]}.")
+        absent = sorted(name for name, param in params.items() if param.requires_grad and name not in state)
+        if absent:
+            raise IncompleteCheckpointError(
+                f"{path} lacks {len(absent)} trainable parameter(s) of this model: {absent[:5]} (a checkpoint of a "
+                "model with other trainable modules?)."
+            )
+        for name, tensor in state.items():
+            if tensor.shape != params[name].shape:
+                raise IncompleteCheckpointError(
+                    f"{path}: {name} has shape {tuple(tensor.shape)} but this model expects "
+                    f"{tuple(params[name].shape)}."
+                )
         with torch.no_grad():
             for name, tensor in state.items():
                 params[name].copy_(tensor.to(params[name].device, params[name].dtype))
@@ -653,27 +792,55 @@ class CrossLingualTrainer(Trainer):
             params[name].requires_grad_(True)
         self._load_trainable_modules(resume_from_checkpoint, target)
 
+    def _load_optimizer_and_scheduler(self, checkpoint: str | None) -> None:
+        """The Trainer's load of `optimizer.pt` and `scheduler.pt`, with an error naming the checkpoint if it fails."""
+        try:
+            super()._load_optimizer_and_scheduler(checkpoint)
+        except (OSError, RuntimeError, EOFError, ValueError, KeyError) as error:
+            raise IncompleteCheckpointError(
+                f"Cannot load the optimizer and scheduler states (optimizer.pt, scheduler.pt) of {checkpoint}: {error}"
+            ) from error
+
+    def _load_rng_state(self, checkpoint: str | None) -> None:
+        """The Trainer's load of the RNG states, with an error naming the checkpoint if it fails."""
+        try:
+            super()._load_rng_state(checkpoint)
+        except (OSError, RuntimeError, EOFError, ValueError, KeyError) as error:
+            raise IncompleteCheckpointError(
+                f"Cannot load the random number generators' states (rng_state*.pth) of {checkpoint}: {error}"
+            ) from error
+
     def _load_best_model(self) -> None:
         """The Trainer's load of the best checkpoint, then every trainable parameter, trainable again."""
+        best = self.state.best_model_checkpoint
+        required = (
+            [RequiredFile((TRAINABLE_MODULES_NAME,), _TRAINABLE_MODULES_HOLD)] if _is_peft_model(self.model) else []
+        )
+        raise_or_warn(best, checkpoint_problems(best, required), self.args.resume_strict, "load the best model from")
         trainable = [name for name, param in self.model.named_parameters() if param.requires_grad]
         super()._load_best_model()
         params = dict(self.model.named_parameters())
         for name in trainable:
             params[name].requires_grad_(True)
-        self._load_trainable_modules(self.state.best_model_checkpoint, self.model)
+        self._load_trainable_modules(best, self.model)
 
     def train(self, resume_from_checkpoint: str | bool | None = None, trial=None, ignore_keys_for_eval=None, **kwargs):
-        """`Trainer.train`; a resumed run also restores the sampler state and the gradient-reversal strength."""
+        """`Trainer.train`; a resumed run also restores the sampler state and the gradient-reversal strength.
+
+        `resume_from_checkpoint=True` takes the newest complete checkpoint of `args.output_dir` (newer ones whose
+        save was interrupted are skipped, with a WARNING). The checkpoint is checked as a whole before anything is
+        loaded: a missing or truncated file is an `IncompleteCheckpointError` naming it and what it should hold
+        (see `args.resume_strict`).
+        """
         if resume_from_checkpoint is True:
-            resume_from_checkpoint = get_last_checkpoint(self.args.output_dir)
-            if resume_from_checkpoint is None:
-                raise ValueError(f"No valid checkpoint found in output directory ({self.args.output_dir})")
+            resume_from_checkpoint = find_resumable_checkpoint(self.args.output_dir, strict=self.args.resume_strict)
+        elif resume_from_checkpoint is False:
+            resume_from_checkpoint = None
         self._resume_state = None
-        if isinstance(resume_from_checkpoint, str):
-            path = os.path.join(resume_from_checkpoint, CROSS_LINGUAL_STATE_NAME)
-            if os.path.isfile(path):
-                with open(path) as f:
-                    self._resume_state = json.load(f)
+        if resume_from_checkpoint is not None:
+            resume_from_checkpoint = os.fspath(resume_from_checkpoint)
+            self._resume_state = self._check_resume_checkpoint(resume_from_checkpoint)
+            if self._resume_state is not None:
                 self._lowres_model.grl_lambda = self._resume_state["grl_lambda"]
         return super().train(
             resume_from_checkpoint=resume_from_checkpoint,

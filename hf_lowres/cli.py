@@ -6,7 +6,8 @@ import importlib
 import sys
 
 
-# Recipe name -> one-line description; each is `recipes/<name>.py` with `make_parser()` and `main(...)`.
+# Recipe name -> one-line description; each is `recipes/<name>.py` with `make_parser()`, `check_inputs(*arguments)`
+# (reads and checks every data file, loads no model) and `main(*arguments, inputs=...)`.
 RECIPES = {
     "adapt_language": "train a language adapter with masked LM (optionally adversarial and alignment losses)",
     "train_task": "train a task adapter on source-language labels, then evaluate zero-shot on every target language",
@@ -33,14 +34,23 @@ def main(argv: list[str] | None = None) -> int:
     if name not in RECIPES:
         print(f"hf-lowres: unknown recipe {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
+    from hf_lowres.training.input_checks import InputError
+
     recipe = importlib.import_module(f"hf_lowres.recipes.{name}")
     parser = recipe.make_parser()
     parser.prog = f"hf-lowres {name}"
+    # User errors end here, as `error: ...` and exit status 2, before any model loads: a bad argument (its
+    # dataclass's `__post_init__`), a bad `--config`, then a missing or malformed data file or path (the recipe's
+    # `check_inputs` reads every one). An exception raised later is a bug, and keeps its traceback.
     try:
         arguments = parser.parse_args_and_config(rest)
-    except (ValueError, FileNotFoundError) as error:
+    except (ValueError, OSError) as error:
         parser.error(str(error))
-    recipe.main(*arguments)
+    try:
+        inputs = recipe.check_inputs(*arguments)
+    except InputError as error:
+        parser.error(str(error))
+    recipe.main(*arguments, inputs=inputs)
     return 0
 
 

@@ -47,17 +47,70 @@ class RecipeParser(HfArgumentParser):
     def _apply_config(self, path: str) -> None:
         if not os.path.isfile(path):
             raise FileNotFoundError(f"--config {path}: no such file.")
-        with open(path, encoding="utf-8") as f:
-            values = yaml.safe_load(f) or {}
+        try:
+            with open(path, encoding="utf-8") as f:
+                values = yaml.safe_load(f) or {}
+        except UnicodeDecodeError as e:
+            raise ValueError(f"--config {path}: undecodable bytes at byte {e.start}; expected UTF-8 YAML.") from None
+        except yaml.YAMLError as e:
+            mark = getattr(e, "problem_mark", None)
+            where = f", line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+            problem = getattr(e, "problem", None) or str(e)
+            context, start = getattr(e, "context", None), getattr(e, "context_mark", None)
+            if context and start is not None:
+                problem += f", {context} that starts at line {start.line + 1}, column {start.column + 1}"
+            raise ValueError(
+                f"--config {path}{where}: not valid YAML ({problem}); expected `argument_name: value` lines."
+            ) from None
         if not isinstance(values, dict):
             raise ValueError(f"--config {path}: expected a mapping of argument names to values at the top level.")
         known = {action.dest: action for action in self._actions}
         unknown = sorted(set(values) - set(known))
         if unknown:
             raise ValueError(f"--config {path}: unknown arguments {unknown}; see --help for the arguments.")
-        for key in values:
+        for key, value in values.items():
+            _check_config_value(path, known[key], value)
             known[key].required = False  # given in the file, so no longer required on the command line
         self.set_defaults(**values)
+
+    def error(self, message: str):
+        """Exits with status 2 after one line naming the error (argparse's default first prints the whole usage,
+        hundreds of lines with `TrainingArguments`)."""
+        self.exit(2, f"{self.prog}: error: {message}\n(`{self.prog} --help` lists the arguments.)\n")
+
+
+def _check_config_value(path: str, action: argparse.Action, value) -> None:
+    """Refuses a YAML value of the wrong shape or type, which argparse would hand to the dataclass unconverted.
+
+    argparse converts only string defaults: a list for a single-valued argument, or a mapping, would otherwise reach
+    the recipe as they are, and fail there (or not at all).
+    """
+    where = f"--config {path}: `{action.dest}`"
+    many = action.nargs in ("+", "*") or isinstance(action.nargs, int)
+    if isinstance(value, dict):
+        raise ValueError(f"{where} is a mapping; expected {'a list of values' if many else 'a single value'}.")
+    if isinstance(value, list) and not many:
+        raise ValueError(f"{where} is a list {value}; expected a single value.")
+    if value is None:
+        if action.required:
+            raise ValueError(f"{where} is empty (null); the argument is required.")
+        return
+    converter = action.type if callable(action.type) else None
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, (list, dict)):
+            raise ValueError(f"{where} holds {item!r}; expected plain values.")
+        if converter is int and isinstance(item, float):
+            raise ValueError(f"{where} is {item!r}; expected an integer.")
+        if converter in (int, float) and isinstance(item, bool):
+            raise ValueError(f"{where} is {item!r}; expected a number.")
+        if converter is not None and not isinstance(item, str):
+            try:
+                converter(item)
+            except (TypeError, ValueError):
+                kind = getattr(converter, "__name__", "value")
+                raise ValueError(f"{where} is {item!r}, which is not a valid {kind}.") from None
+        if action.choices is not None and item not in action.choices and str(item) not in map(str, action.choices):
+            raise ValueError(f"{where} is {item!r}; expected one of {list(action.choices)}.")
 
 
 def _option_value(args: list[str], option: str) -> str | None:

@@ -14,11 +14,11 @@ import logging
 import os
 from dataclasses import dataclass, field
 
+from datasets import Dataset
 from transformers import AutoTokenizer, DataCollatorForLanguageModeling
 
 from hf_lowres import LowResForMaskedLM
 from hf_lowres.adapters import COMPOSITION_FILE, AdapterManager
-from hf_lowres.data import load_monolingual
 from hf_lowres.hub import TrainingSummary, push_adapters_to_hub, write_model_card
 from hf_lowres.recipe_parser import RecipeParser
 from hf_lowres.training import (
@@ -27,6 +27,8 @@ from hf_lowres.training import (
     CrossLingualTrainingArguments,
     tokenize_text,
 )
+from hf_lowres.training.data_preparation import load_monolingual_text
+from hf_lowres.training.input_checks import InputChecks, check_model_path, check_range, check_training_inputs
 
 
 logger = logging.getLogger(__name__)
@@ -51,17 +53,71 @@ class AdaptLanguageArguments:
     )
     license: str = field(default="unknown", metadata={"help": "License recorded in the model card."})
 
+    def __post_init__(self):
+        if len(set(self.languages)) != len(self.languages):
+            raise ValueError(f"`languages` names a language twice: {self.languages}.")
+        if self.language not in self.languages:
+            raise ValueError(f"`language` {self.language!r} is not one of `languages` {self.languages}.")
+        check_range("max_train_samples", self.max_train_samples, minimum=1, integer=True, allow_none=True)
+        for name in ("max_length", "lora_r", "lora_alpha"):
+            check_range(name, getattr(self, name), minimum=1, integer=True)
+        check_range("mlm_probability", self.mlm_probability, minimum=0, maximum=1, exclusive_minimum=True,
+                    exclusive_maximum=True)  # fmt: skip
+
+
+@dataclass
+class AdaptLanguageInputs:
+    """Every data file of a run, read and checked (not tokenized yet)."""
+
+    text: Dataset
+    unlabeled: list[Dataset]
+    pairs: list[Dataset]
+
 
 def make_parser() -> RecipeParser:
     return RecipeParser((AdaptLanguageArguments, CrossLingualDataArguments, CrossLingualTrainingArguments))
+
+
+def check_inputs(
+    script_args: AdaptLanguageArguments,
+    data_args: CrossLingualDataArguments,
+    training_args: CrossLingualTrainingArguments,
+) -> AdaptLanguageInputs:
+    """Reads and checks every data file and path of the run, loading no model (nor tokenizer).
+
+    Raises:
+        InputError: listing every problem found, each under its argument.
+    """
+    checks = InputChecks()
+    text = checks.run("--text_file", load_monolingual_text, script_args.text_file, script_args.language,
+                      script_args.text_column)  # fmt: skip
+    if text is not None and script_args.max_train_samples is not None:
+        text = text.select(range(min(script_args.max_train_samples, len(text))))
+    unlabeled = data_args.read_unlabeled(checks)
+    pairs = data_args.read_pairs(checks)
+    # The text's language column holds the resolved code (`javanese` -> `jav`), which the collator looks up.
+    texts = [("--text_file", text)] if text is not None else []
+    texts += [("--unlabeled_files", dataset) for dataset in unlabeled]
+    pair_sets = [("--parallel_file", dataset) for dataset in pairs]
+    check_training_inputs(checks, training_args, script_args.languages, texts, pair_sets)
+    if script_args.adapters_dir and os.path.exists(script_args.adapters_dir):
+        checks.require(os.path.isdir(script_args.adapters_dir), "--adapters_dir",
+                       f"{script_args.adapters_dir} is a file; expected a directory of adapters.")  # fmt: skip
+    checks.run("--model_name_or_path", check_model_path, script_args.model_name_or_path)
+    checks.raise_if_any()
+    return AdaptLanguageInputs(text, unlabeled, pairs)
 
 
 def main(
     script_args: AdaptLanguageArguments,
     data_args: CrossLingualDataArguments,
     training_args: CrossLingualTrainingArguments,
+    inputs: AdaptLanguageInputs | None = None,
 ) -> AdapterManager:
+    """Runs the recipe; `inputs` are `check_inputs`' result when the caller already checked them."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if inputs is None:
+        inputs = check_inputs(script_args, data_args, training_args)
     adapters_dir = script_args.adapters_dir or os.path.join(training_args.output_dir, "adapters")
     # hf_lowres pushes adapters, heads and card itself: the Trainer's own push would send the LoRA weights only.
     push_repo = training_args.hub_model_id if training_args.push_to_hub else None
@@ -76,16 +132,13 @@ def main(
     manager.prepare_language_training(script_args.language, train_discriminator=training_args.adversarial_weight > 0)
     manager.parameter_counts()
 
-    text = load_monolingual(script_args.text_file, script_args.language, column=script_args.text_column)
-    if script_args.max_train_samples is not None:
-        text = text.select(range(min(script_args.max_train_samples, len(text))))
     trainer = CrossLingualTrainer(
         manager.peft_model,
         training_args,
         data_collator=DataCollatorForLanguageModeling(tokenizer, mlm_probability=script_args.mlm_probability),
-        train_dataset=tokenize_text(text, tokenizer, script_args.max_length),
-        unlabeled_dataset=data_args.load_unlabeled(tokenizer, script_args.max_length),
-        parallel_dataset=data_args.load_pairs(tokenizer, script_args.max_length),
+        train_dataset=tokenize_text(inputs.text, tokenizer, script_args.max_length),
+        unlabeled_dataset=data_args.load_unlabeled(tokenizer, script_args.max_length, inputs.unlabeled),
+        parallel_dataset=data_args.load_pairs(tokenizer, script_args.max_length, inputs.pairs),
         processing_class=tokenizer,
     )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
@@ -104,4 +157,9 @@ def main(
 
 
 if __name__ == "__main__":
-    main(*make_parser().parse_args_and_config())
+    import sys
+
+    from hf_lowres.cli import main as cli_main
+
+    # Through the command's entry point: a bad argument or file is reported as the `hf-lowres` command does.
+    sys.exit(cli_main(["adapt_language", *sys.argv[1:]]))

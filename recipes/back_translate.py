@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from datasets import Dataset  # noqa: E402
 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer  # noqa: E402
 
 from hf_lowres.data import (  # noqa: E402
@@ -25,10 +26,11 @@ from hf_lowres.data import (  # noqa: E402
     EmptyFilter,
     LengthRatioFilter,
     filter_corpus,
-    load_monolingual,
     push_corpus_to_hub,
 )
 from hf_lowres.recipe_parser import RecipeParser  # noqa: E402
+from hf_lowres.training.data_preparation import load_monolingual_text  # noqa: E402
+from hf_lowres.training.input_checks import InputChecks, check_model_path, check_range  # noqa: E402
 
 
 logger = logging.getLogger(__name__)
@@ -55,23 +57,42 @@ class BackTranslateArguments:
     def __post_init__(self):
         if self.push_to_hub and not self.hub_repo_id:
             raise ValueError("--push_to_hub needs --hub_repo_id.")
+        check_range("max_sentences", self.max_sentences, minimum=1, integer=True, allow_none=True)
+        # A length ratio is max(len) / min(len) >= 1: a maximum below 1 would drop every pair.
+        check_range("filter_max_length_ratio", self.filter_max_length_ratio, minimum=1)
+        check_range("filter_copy_threshold", self.filter_copy_threshold, minimum=0, maximum=1, exclusive_minimum=True)
 
 
 def make_parser() -> RecipeParser:
     return RecipeParser((BackTranslateArguments, BackTranslationConfig))
 
 
-def main(script_args: BackTranslateArguments, generation_config: BackTranslationConfig):
+def check_inputs(script_args: BackTranslateArguments, generation_config: BackTranslationConfig) -> Dataset:
+    """Reads and checks the monolingual text (capped) and the paths of the run, loading no model (nor tokenizer).
+
+    Raises:
+        InputError: listing every problem found, each under its argument.
+    """
+    checks = InputChecks()
+    monolingual = checks.run("--monolingual_file", load_monolingual_text, script_args.monolingual_file,
+                             generation_config.target_lang, script_args.monolingual_column)  # fmt: skip
+    if monolingual is not None and script_args.max_sentences is not None:
+        monolingual = monolingual.select(range(min(script_args.max_sentences, len(monolingual))))
+    checks.require(not os.path.isfile(script_args.output_dir), "--output_dir",
+                   f"{script_args.output_dir} is a file; expected a directory (created when absent).")  # fmt: skip
+    checks.run("--model_name_or_path", check_model_path, script_args.model_name_or_path)
+    checks.raise_if_any()
+    return monolingual
+
+
+def main(script_args: BackTranslateArguments, generation_config: BackTranslationConfig, inputs: Dataset | None = None):
+    """Runs the recipe; `inputs` (the monolingual text) is `check_inputs`' result when the caller already read it."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    monolingual = check_inputs(script_args, generation_config) if inputs is None else inputs
     tokenizer = AutoTokenizer.from_pretrained(script_args.model_name_or_path)
     model = AutoModelForSeq2SeqLM.from_pretrained(script_args.model_name_or_path)
     if generation_config.model_name is None:
         generation_config.model_name = script_args.model_name_or_path
-    monolingual = load_monolingual(
-        script_args.monolingual_file, generation_config.target_lang, column=script_args.monolingual_column
-    )
-    if script_args.max_sentences is not None:
-        monolingual = monolingual.select(range(min(script_args.max_sentences, len(monolingual))))
 
     translator = BackTranslator(model, tokenizer, generation_config)
     synthetic = translator.generate(monolingual, output_dir=os.path.join(script_args.output_dir, "shards"))
@@ -94,4 +115,9 @@ def main(script_args: BackTranslateArguments, generation_config: BackTranslation
 
 
 if __name__ == "__main__":
-    main(*make_parser().parse_args_and_config())
+    import sys
+
+    from hf_lowres.cli import main as cli_main
+
+    # Through the command's entry point: a bad argument or file is reported as the `hf-lowres` command does.
+    sys.exit(cli_main(["back_translate", *sys.argv[1:]]))

@@ -10,8 +10,10 @@ The token comes from `--token`, `HF_TOKEN` or a stored login; it is never printe
 import logging
 from dataclasses import dataclass, field
 
+from hf_lowres.adapters import COMPOSITION_FILE
 from hf_lowres.hub import push_adapters_to_hub
 from hf_lowres.recipe_parser import RecipeParser
+from hf_lowres.training.input_checks import InputChecks, check_directory
 
 
 @dataclass
@@ -31,8 +33,21 @@ def make_parser() -> RecipeParser:
     return RecipeParser((PublishArguments,))
 
 
-def main(args: PublishArguments):
+def check_inputs(args: PublishArguments) -> None:
+    """Checks that `--adapters_dir` holds a saved adapter set, before anything reaches the Hub.
+
+    Raises:
+        InputError: naming the argument and what is missing.
+    """
+    checks = InputChecks()
+    checks.run("--adapters_dir", check_directory, args.adapters_dir, COMPOSITION_FILE, "adapters saved by a recipe")
+    checks.raise_if_any()
+
+
+def main(args: PublishArguments, inputs: None = None):
+    """Pushes the adapters; `inputs` is unused (`check_inputs` returns nothing), accepted as every recipe does."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    check_inputs(args)
     commit = push_adapters_to_hub(
         args.adapters_dir,
         args.repo_id,
@@ -47,4 +62,9 @@ def main(args: PublishArguments):
 
 
 if __name__ == "__main__":
-    main(*make_parser().parse_args_and_config())
+    import sys
+
+    from hf_lowres.cli import main as cli_main
+
+    # Through the command's entry point: a bad argument or file is reported as the `hf-lowres` command does.
+    sys.exit(cli_main(["publish", *sys.argv[1:]]))

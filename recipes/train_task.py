@@ -15,11 +15,11 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
-from datasets import load_dataset
+from datasets import Dataset
 from transformers import AutoTokenizer
 
 from hf_lowres import LowResForSequenceClassification
-from hf_lowres.adapters import AdapterManager
+from hf_lowres.adapters import COMPOSITION_FILE, AdapterManager
 from hf_lowres.evaluation import (
     PerLanguageReport,
     SequenceClassificationPredictor,
@@ -34,6 +34,15 @@ from hf_lowres.training import (
     CrossLingualTrainingArguments,
     parse_language_files,
     tokenize_text,
+)
+from hf_lowres.training.data_preparation import load_labeled_file
+from hf_lowres.training.input_checks import (
+    InputChecks,
+    check_directory,
+    check_model_path,
+    check_range,
+    check_training_inputs,
+    load_report,
 )
 
 
@@ -64,38 +73,98 @@ class TrainTaskArguments:
     run_name_in_report: str = field(default="hf_lowres", metadata={"help": "This run's name in the table and chart."})
     license: str = field(default="unknown", metadata={"help": "License recorded in the model card."})
 
+    def __post_init__(self):
+        for name in ("languages", "class_names"):
+            values = getattr(self, name)
+            if len(set(values)) != len(values):
+                raise ValueError(f"`{name}` names a value twice: {values}.")
+        if len(self.class_names) < 2:
+            raise ValueError(f"`class_names` must name at least 2 classes, got {self.class_names}.")
+        if self.source_language not in self.languages:
+            raise ValueError(
+                f"`source_language` {self.source_language!r} is not one of `languages` {self.languages}: the labeled "
+                "rows carry it as their language."
+            )
+        parse_language_files(self.test_files, "--test_files")
+        for name in ("max_train_samples", "max_test_samples"):
+            check_range(name, getattr(self, name), minimum=1, integer=True, allow_none=True)
+        for name in ("max_length", "lora_r", "lora_alpha"):
+            check_range(name, getattr(self, name), minimum=1, integer=True)
+
+
+@dataclass
+class TrainTaskInputs:
+    """Every data file of a run, read and checked (not tokenized yet)."""
+
+    train: Dataset
+    validation: Dataset | None
+    test_sets: dict[str, Dataset]
+    unlabeled: list[Dataset]
+    pairs: list[Dataset]
+    baseline: PerLanguageReport | None
+
 
 def make_parser() -> RecipeParser:
     return RecipeParser((TrainTaskArguments, CrossLingualDataArguments, CrossLingualTrainingArguments))
 
 
-def load_labeled(path: str, script_args: TrainTaskArguments, limit: int | None):
-    """A csv/json/jsonl/parquet file with the label column mapped to ids of `label_names`."""
-    extension = os.path.splitext(path)[1].lstrip(".").replace("jsonl", "json")
-    dataset = load_dataset(extension, data_files=path, split="train")
-    if limit is not None:
-        dataset = dataset.select(range(min(limit, len(dataset))))
-    names = script_args.class_names
+def check_inputs(
+    script_args: TrainTaskArguments,
+    data_args: CrossLingualDataArguments,
+    training_args: CrossLingualTrainingArguments,
+) -> TrainTaskInputs:
+    """Reads and checks every data file and path of the run, loading no model (nor tokenizer).
 
-    def to_id(row):
-        value = row[script_args.label_column]
-        if isinstance(value, str):
-            if value not in names:
-                raise ValueError(f"{path}: label {value!r} is not one of --class_names {names}.")
-            value = names.index(value)
-        return {"label_id": int(value)}
+    Raises:
+        InputError: listing every problem found, each under its argument.
+    """
+    checks = InputChecks()
 
-    # A new column: mapping into the existing one would keep its (string) type.
-    dataset = dataset.map(to_id, remove_columns=[script_args.label_column])
-    return dataset.rename_column("label_id", script_args.label_column)
+    def labeled(argument: str, path: str, limit: int | None):
+        rows = checks.run(argument, load_labeled_file, path, script_args.class_names, script_args.text_column,
+                          script_args.label_column)  # fmt: skip
+        return rows.select(range(min(limit, len(rows)))) if rows is not None and limit is not None else rows
+
+    train = labeled("--train_file", script_args.train_file, script_args.max_train_samples)
+    validation = (
+        labeled("--validation_file", script_args.validation_file, None) if script_args.validation_file else None
+    )
+    test_sets = {
+        language: labeled(f"--test_files ({language})", path, script_args.max_test_samples)
+        for language, path in parse_language_files(script_args.test_files, "--test_files").items()
+    }
+    unlabeled = data_args.read_unlabeled(checks)
+    pairs = data_args.read_pairs(checks)
+    if script_args.adapters_dir:
+        checks.run("--adapters_dir", check_directory, script_args.adapters_dir, COMPOSITION_FILE,
+                   "language adapters saved by adapt_language")  # fmt: skip
+    baseline = (
+        checks.run("--baseline_report", load_report, script_args.baseline_report)
+        if script_args.baseline_report
+        else None
+    )
+    check_training_inputs(
+        checks,
+        training_args,
+        script_args.languages,
+        [("--unlabeled_files", dataset) for dataset in unlabeled],
+        [("--parallel_file", dataset) for dataset in pairs],
+    )
+    checks.run("--model_name_or_path", check_model_path, script_args.model_name_or_path)
+    checks.raise_if_any()
+    return TrainTaskInputs(train, validation, test_sets, unlabeled, pairs, baseline)
 
 
 def main(
     script_args: TrainTaskArguments,
     data_args: CrossLingualDataArguments,
     training_args: CrossLingualTrainingArguments,
+    inputs: TrainTaskInputs | None = None,
 ) -> PerLanguageReport:
+    """Runs the recipe; `inputs` are `check_inputs`' result when the caller already checked them."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if inputs is None:
+        inputs = check_inputs(script_args, data_args, training_args)
     push_repo = training_args.hub_model_id if training_args.push_to_hub else None
     training_args.push_to_hub = False  # hf_lowres pushes adapters, heads and card itself
     tokenizer = AutoTokenizer.from_pretrained(script_args.model_name_or_path)
@@ -114,8 +183,7 @@ def main(
     )
     manager.parameter_counts()
 
-    def prepare(path, limit):
-        rows = load_labeled(path, script_args, limit)
+    def prepare(rows):
         return tokenize_text(
             rows, tokenizer, script_args.max_length, script_args.text_column, script_args.source_language,
             label_column=script_args.label_column,
@@ -124,25 +192,24 @@ def main(
     trainer = CrossLingualTrainer(
         manager.peft_model,
         training_args,
-        train_dataset=prepare(script_args.train_file, script_args.max_train_samples),
-        eval_dataset=prepare(script_args.validation_file, None) if script_args.validation_file else None,
-        unlabeled_dataset=data_args.load_unlabeled(tokenizer, script_args.max_length),
-        parallel_dataset=data_args.load_pairs(tokenizer, script_args.max_length),
+        train_dataset=prepare(inputs.train),
+        eval_dataset=prepare(inputs.validation) if inputs.validation is not None else None,
+        unlabeled_dataset=data_args.load_unlabeled(tokenizer, script_args.max_length, inputs.unlabeled),
+        parallel_dataset=data_args.load_pairs(tokenizer, script_args.max_length, inputs.pairs),
         processing_class=tokenizer,
         compute_metrics=lambda p: {"accuracy": float((np.argmax(p.predictions, -1) == p.label_ids).mean())},
     )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
 
-    report = evaluate_zero_shot(manager, tokenizer, script_args)
+    report = evaluate_zero_shot(manager, tokenizer, script_args, inputs.test_sets, inputs.baseline)
     output_dir = training_args.output_dir
     report.to_markdown()
     report.to_json(os.path.join(output_dir, "results.json"))
     report.to_csv(os.path.join(output_dir, "results.csv"))
     with open(os.path.join(output_dir, "results.md"), "w", encoding="utf-8") as f:
         f.write(report.to_markdown() + "\n")
-    if script_args.baseline_report:
-        baseline = PerLanguageReport.from_json(script_args.baseline_report)
-        plot_per_language_metrics([baseline, report], "accuracy", os.path.join(output_dir, "results.png"))
+    if inputs.baseline is not None:
+        plot_per_language_metrics([inputs.baseline, report], "accuracy", os.path.join(output_dir, "results.png"))
     print(report.to_markdown())
 
     adapters_dir = os.path.join(output_dir, "adapters")
@@ -159,12 +226,14 @@ def main(
     return report
 
 
-def evaluate_zero_shot(manager: AdapterManager, tokenizer, script_args: TrainTaskArguments) -> PerLanguageReport:
+def evaluate_zero_shot(
+    manager: AdapterManager,
+    tokenizer,
+    script_args: TrainTaskArguments,
+    test_sets: dict[str, Dataset],
+    baseline: PerLanguageReport | None = None,
+) -> PerLanguageReport:
     """Accuracy and macro-F1 per target language, each with its own language adapter switched in when it has one."""
-    test_sets = {
-        language: load_labeled(path, script_args, script_args.max_test_samples)
-        for language, path in parse_language_files(script_args.test_files, "--test_files").items()
-    }
     predictor = SequenceClassificationPredictor(
         manager.peft_model, tokenizer, text_column=script_args.text_column, max_length=script_args.max_length
     )
@@ -180,7 +249,7 @@ def evaluate_zero_shot(manager: AdapterManager, tokenizer, script_args: TrainTas
         predict,
         test_sets,
         ["accuracy", "macro_f1"],
-        baseline=script_args.baseline_report,
+        baseline=baseline,
         label_column=script_args.label_column,
         label_names=script_args.class_names,
         name=script_args.run_name_in_report,
@@ -188,4 +257,9 @@ def evaluate_zero_shot(manager: AdapterManager, tokenizer, script_args: TrainTas
 
 
 if __name__ == "__main__":
-    main(*make_parser().parse_args_and_config())
+    import sys
+
+    from hf_lowres.cli import main as cli_main
+
+    # Through the command's entry point: a bad argument or file is reported as the `hf-lowres` command does.
+    sys.exit(cli_main(["train_task", *sys.argv[1:]]))

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass, field
 
 import torch
-from datasets import Dataset, concatenate_datasets, load_from_disk
+from datasets import Dataset, concatenate_datasets
 from transformers import AutoTokenizer, DataCollatorForSeq2Seq
 
 from hf_lowres import LowResForSeq2SeqLM
@@ -26,9 +26,10 @@ from hf_lowres.recipe_parser import RecipeParser
 from hf_lowres.training import (
     CrossLingualTrainer,
     CrossLingualTrainingArguments,
-    load_parallel_file,
     tokenize_translation,
 )
+from hf_lowres.training.data_preparation import load_parallel_pairs, load_saved_corpus
+from hf_lowres.training.input_checks import InputChecks, check_model_path, check_range, check_training_inputs
 
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,23 @@ class TrainTranslationArguments:
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
     license: str = field(default="unknown", metadata={"help": "License recorded in the model card."})
 
+    def __post_init__(self):
+        if self.source_lang == self.target_lang:
+            raise ValueError(f"`source_lang` and `target_lang` are both {self.source_lang!r}; expected two languages.")
+        check_range("synthetic_ratio", self.synthetic_ratio, minimum=0)
+        for name in ("max_train_samples", "max_test_samples"):
+            check_range(name, getattr(self, name), minimum=1, integer=True, allow_none=True)
+        for name in ("max_length", "num_beams", "max_new_tokens", "lora_r", "lora_alpha"):
+            check_range(name, getattr(self, name), minimum=1, integer=True)
+
+
+@dataclass
+class TrainTranslationInputs:
+    """The data of a run, read and checked (not tokenized yet): the training mix and the test pairs per direction."""
+
+    train_pairs: Dataset
+    test_sets: dict[str, Dataset]
+
 
 def make_parser() -> RecipeParser:
     return RecipeParser((TrainTranslationArguments, CrossLingualTrainingArguments))
@@ -73,23 +91,57 @@ def _swap(corpus: Dataset) -> Dataset:
     )  # fmt: skip
 
 
-def load_training_pairs(args: TrainTranslationArguments) -> Dataset:
+def _capped(dataset: Dataset, limit: int | None) -> Dataset:
+    return dataset if limit is None else dataset.select(range(min(limit, len(dataset))))
+
+
+def mix_training_pairs(args: TrainTranslationArguments, real: Dataset, synthetic: Dataset | None) -> Dataset:
     """Real pairs (capped), mixed with the synthetic ones when given, in every trained direction."""
-    real = load_parallel_file(args.train_file, args.source_lang, args.target_lang)
-    if args.max_train_samples is not None:
-        real = real.select(range(min(args.max_train_samples, len(real))))
-    pairs = real
-    if args.synthetic_corpus:
-        synthetic = load_from_disk(args.synthetic_corpus)
+    pairs = _capped(real, args.max_train_samples)
+    if synthetic is not None:
         tag = "<BT>" if args.tag_synthetic else None
-        pairs = mix_corpora(real, synthetic, synthetic_ratio=args.synthetic_ratio, tag=tag)
+        pairs = mix_corpora(pairs, synthetic, synthetic_ratio=args.synthetic_ratio, tag=tag)
     if args.both_directions:
         pairs = concatenate_datasets([pairs, _swap(pairs)])
     return pairs
 
 
-def main(script_args: TrainTranslationArguments, training_args: CrossLingualTrainingArguments) -> PerLanguageReport:
+def check_inputs(
+    script_args: TrainTranslationArguments, training_args: CrossLingualTrainingArguments
+) -> TrainTranslationInputs:
+    """Reads and checks the real, synthetic and test pairs and the paths of the run, loading no model (nor
+    tokenizer).
+
+    Raises:
+        InputError: listing every problem found, each under its argument.
+    """
+    checks = InputChecks()
+    source, target = script_args.source_lang, script_args.target_lang
+    real = checks.run("--train_file", load_parallel_pairs, script_args.train_file, source, target)
+    synthetic = None
+    if script_args.synthetic_corpus:
+        synthetic = checks.run("--synthetic_corpus", load_saved_corpus, script_args.synthetic_corpus, source, target)
+    test_sets = {}
+    for test_source, test_target in _directions(script_args):
+        pairs = checks.run("--test_file", load_parallel_pairs, script_args.test_file, test_source, test_target)
+        if pairs is not None:
+            pairs = _capped(pairs, script_args.max_test_samples).rename_column("target_text", "reference")
+            test_sets[f"{test_source}-{test_target}"] = pairs
+    check_training_inputs(checks, training_args, [source, target])
+    checks.run("--model_name_or_path", check_model_path, script_args.model_name_or_path)
+    checks.raise_if_any()
+    return TrainTranslationInputs(mix_training_pairs(script_args, real, synthetic), test_sets)
+
+
+def main(
+    script_args: TrainTranslationArguments,
+    training_args: CrossLingualTrainingArguments,
+    inputs: TrainTranslationInputs | None = None,
+) -> PerLanguageReport:
+    """Runs the recipe; `inputs` are `check_inputs`' result when the caller already checked them."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if inputs is None:
+        inputs = check_inputs(script_args, training_args)
     push_repo = training_args.hub_model_id if training_args.push_to_hub else None
     training_args.push_to_hub = False  # hf_lowres pushes the adapter and its card itself
     tokenizer = AutoTokenizer.from_pretrained(script_args.model_name_or_path)
@@ -99,17 +151,16 @@ def main(script_args: TrainTranslationArguments, training_args: CrossLingualTrai
     manager.prepare_task_training("translation", train_discriminator=training_args.adversarial_weight > 0)
     manager.parameter_counts()
 
-    pairs = load_training_pairs(script_args)
     trainer = CrossLingualTrainer(
         manager.peft_model,
         training_args,
         data_collator=DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=-100),
-        train_dataset=tokenize_translation(pairs, tokenizer, script_args.max_length),
+        train_dataset=tokenize_translation(inputs.train_pairs, tokenizer, script_args.max_length),
         processing_class=tokenizer,
     )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
 
-    report = evaluate_translation(manager, tokenizer, script_args)
+    report = evaluate_translation(manager, tokenizer, script_args, inputs.test_sets)
     output_dir = training_args.output_dir
     report.to_json(os.path.join(output_dir, "results.json"))
     with open(os.path.join(output_dir, "results.md"), "w", encoding="utf-8") as f:
@@ -149,14 +200,10 @@ def translate(manager: AdapterManager, tokenizer, texts: list[str], args: TrainT
     return outputs
 
 
-def evaluate_translation(manager: AdapterManager, tokenizer, args: TrainTranslationArguments) -> PerLanguageReport:
-    """BLEU and chrF of the test pairs, one row per direction (e.g. `eng-jav`)."""
-    test_sets = {}
-    for source, target in _directions(args):
-        pairs = load_parallel_file(args.test_file, source, target)
-        if args.max_test_samples is not None:
-            pairs = pairs.select(range(min(args.max_test_samples, len(pairs))))
-        test_sets[f"{source}-{target}"] = pairs.rename_column("target_text", "reference")
+def evaluate_translation(
+    manager: AdapterManager, tokenizer, args: TrainTranslationArguments, test_sets: dict[str, Dataset]
+) -> PerLanguageReport:
+    """BLEU and chrF of the test pairs (a `reference` column), one row per direction (e.g. `eng-jav`)."""
 
     def predict(dataset):
         return translate(manager, tokenizer, dataset["source_text"], args)
@@ -165,4 +212,9 @@ def evaluate_translation(manager: AdapterManager, tokenizer, args: TrainTranslat
 
 
 if __name__ == "__main__":
-    main(*make_parser().parse_args_and_config())
+    import sys
+
+    from hf_lowres.cli import main as cli_main
+
+    # Through the command's entry point: a bad argument or file is reported as the `hf-lowres` command does.
+    sys.exit(cli_main(["train_translation", *sys.argv[1:]]))

@@ -52,6 +52,11 @@ SHARD_PATTERN = "shard-{index:05d}.parquet"
 SHARD_META_PATTERN = "shard-{index:05d}.json"
 
 
+def _is_number(value) -> bool:
+    """An int or float that is neither a bool, NaN nor infinite."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
 @dataclass
 class BackTranslationConfig:
     """Settings of a back-translation run.
@@ -70,15 +75,15 @@ class BackTranslationConfig:
         num_beams (`int`, defaults to 5): beam size (1 with sampling).
         do_sample (`bool`, defaults to `False`): sample instead of beam search (Edunov et al., 2018).
         top_k (`int`, *optional*): restrict sampling to the k likeliest tokens (Edunov et al. use 10).
-        top_p (`float`, *optional*): nucleus sampling threshold.
-        temperature (`float`, defaults to 1.0): sampling temperature.
+        top_p (`float`, *optional*): nucleus sampling threshold, in (0, 1].
+        temperature (`float`, defaults to 1.0): sampling temperature, > 0.
         noise (`bool`, defaults to `False`): noise the output (deletions, fillers, local swaps; Edunov et al., 2018).
         noise_drop_prob, noise_blank_prob, noise_blank_token, noise_max_shift: the noise's settings (see `add_noise`).
         max_new_tokens (`int`, defaults to 256): the hard cap on output length.
         max_length_ratio (`float`, *optional*, defaults to 1.5): cap a batch's output at
             ``max_length_ratio * longest input + max_length_offset`` tokens (as fairseq's max_len_a/b); `None` to use
             `max_new_tokens` only.
-        max_length_offset (`int`, defaults to 10): see `max_length_ratio`.
+        max_length_offset (`int`, defaults to 10): see `max_length_ratio`; >= 0.
         max_input_length (`int`, defaults to 256): inputs are truncated to this many tokens.
         shard_size (`int`, defaults to 1000): sentences per shard written to the output directory.
         seed (`int`, defaults to 0): the seed; shard *i* is decoded with seed ``seed + i``.
@@ -132,10 +137,22 @@ class BackTranslationConfig:
             raise ValueError("sampling draws one output per sentence: set `num_beams=1` with `do_sample=True`.")
         if not self.do_sample and (self.top_k is not None or self.top_p is not None):
             raise ValueError("`top_k`/`top_p` only apply with `do_sample=True`.")
+        # Checked here rather than at the first `generate` call, minutes (or a loaded model) later. Each comparison
+        # is written so that NaN fails it.
+        if not (_is_number(self.temperature) and self.temperature > 0):
+            raise ValueError(f"`temperature` must be a finite number > 0 (1.0 = the model's distribution), got "
+                             f"{self.temperature!r}.")  # fmt: skip
+        if self.top_k is not None and not (isinstance(self.top_k, int) and self.top_k >= 1):
+            raise ValueError(f"`top_k` must be an integer >= 1 or None, got {self.top_k!r}.")
+        if self.top_p is not None and not (_is_number(self.top_p) and 0.0 < self.top_p <= 1.0):
+            raise ValueError(f"`top_p` must be in (0, 1] or None, got {self.top_p!r}.")
         for name in ("noise_drop_prob", "noise_blank_prob"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
+            if not (_is_number(getattr(self, name)) and 0.0 <= getattr(self, name) <= 1.0):
                 raise ValueError(f"`{name}` must be in [0, 1], got {getattr(self, name)}.")
-        if self.max_length_ratio is not None and self.max_length_ratio <= 0:
+        for name in ("noise_max_shift", "max_length_offset"):
+            if not (isinstance(getattr(self, name), int) and getattr(self, name) >= 0):
+                raise ValueError(f"`{name}` must be an integer >= 0, got {getattr(self, name)!r}.")
+        if self.max_length_ratio is not None and not (_is_number(self.max_length_ratio) and self.max_length_ratio > 0):
             raise ValueError(f"`max_length_ratio` must be positive or None, got {self.max_length_ratio}.")
 
     def decoding_settings(self) -> dict:

@@ -8,6 +8,7 @@ from transformers import TrainingArguments
 
 from hf_lowres.losses.alignment_loss import ALIGNMENT_LOSS_KINDS
 
+from .input_checks import check_range
 from .schedules import GRL_SCHEDULES
 
 
@@ -67,6 +68,11 @@ class CrossLingualTrainingArguments(TrainingArguments):
     (the language labels are not task labels) and `ddp_find_unused_parameters=False` (one step runs several forward
     passes, which `find_unused_parameters=True` does not support; the trainer keeps every trainable module in the
     graph).
+
+    Every argument is checked when the object is built, naming it and the range expected: the weights and the GRL
+    settings are finite and >= 0 (NaN is refused), and so are inherited arguments that `Trainer` would only trip over
+    later or never: batch sizes and accumulation steps >= 1, `max_steps` >= 1 or -1, `num_train_epochs` > 0,
+    finite learning rate, weight decay, warmup and gradient norm, Adam betas and label smoothing in [0, 1).
     """
 
     adversarial_weight: float = field(
@@ -151,19 +157,33 @@ class CrossLingualTrainingArguments(TrainingArguments):
 
     def __post_init__(self):
         super().__post_init__()
+        # Each check refuses NaN too: `nan < 0` is False, so `alignment_weight=nan` used to pass and switch the loss
+        # off. The inherited arguments checked here fail much later, or not at all, in `Trainer` and torch.
         for name in ("adversarial_weight", "alignment_weight", "grl_lambda_max", "grl_gamma"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"`{name}` must be >= 0, got {getattr(self, name)!r}.")
+            check_range(name, getattr(self, name), minimum=0)
         if self.grl_schedule not in GRL_SCHEDULES:
             raise ValueError(f"`grl_schedule` must be one of {GRL_SCHEDULES}, got {self.grl_schedule!r}.")
-        if self.discriminator_learning_rate is not None and self.discriminator_learning_rate < 0:
-            raise ValueError(f"`discriminator_learning_rate` must be >= 0, got {self.discriminator_learning_rate!r}.")
-        if not isinstance(self.discriminator_steps, int) or self.discriminator_steps < 1:
-            raise ValueError(f"`discriminator_steps` must be an int >= 1, got {self.discriminator_steps!r}.")
+        check_range("discriminator_learning_rate", self.discriminator_learning_rate, minimum=0, allow_none=True)
+        check_range("discriminator_steps", self.discriminator_steps, minimum=1, integer=True)
         if self.alignment_loss is not None and self.alignment_loss not in ALIGNMENT_LOSS_KINDS:
             raise ValueError(f"`alignment_loss` must be one of {ALIGNMENT_LOSS_KINDS}, got {self.alignment_loss!r}.")
-        if self.alignment_temperature is not None and not self.alignment_temperature > 0:
-            raise ValueError(f"`alignment_temperature` must be > 0, got {self.alignment_temperature!r}.")
-        alpha = self.language_sampling_temperature
-        if alpha is not None and not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"`language_sampling_temperature` must be in [0, 1] (1 = proportional), got {alpha!r}.")
+        check_range("alignment_temperature", self.alignment_temperature, minimum=0, exclusive_minimum=True,
+                    allow_none=True)  # fmt: skip
+        check_range("language_sampling_temperature", self.language_sampling_temperature, minimum=0, maximum=1,
+                    allow_none=True)  # fmt: skip
+        for name in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps"):
+            check_range(name, getattr(self, name), minimum=1, integer=True)
+        check_range("eval_accumulation_steps", self.eval_accumulation_steps, minimum=1, integer=True, allow_none=True)
+        check_range("dataloader_num_workers", self.dataloader_num_workers, minimum=0, integer=True)
+        if self.max_steps == 0 or self.max_steps < -1:
+            raise ValueError(
+                f"`max_steps` must be an integer >= 1, or -1 to train for `num_train_epochs`, got {self.max_steps!r}."
+            )
+        if self.max_steps == -1:
+            check_range("num_train_epochs", self.num_train_epochs, minimum=0, exclusive_minimum=True)
+        for name in ("learning_rate", "weight_decay", "warmup_steps"):
+            check_range(name, getattr(self, name), minimum=0)
+        check_range("max_grad_norm", self.max_grad_norm, minimum=0, allow_none=True)
+        for name in ("adam_beta1", "adam_beta2", "label_smoothing_factor"):
+            check_range(name, getattr(self, name), minimum=0, maximum=1, exclusive_maximum=True)
+        check_range("adam_epsilon", self.adam_epsilon, minimum=0, exclusive_minimum=True)

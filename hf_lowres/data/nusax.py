@@ -6,17 +6,20 @@ The files are read from a local copy of the dataset's ``datasets/`` folder (``mt
 
 from __future__ import annotations
 
-import csv
+import logging
 import os
 from pathlib import Path
 
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
+from .cleaning import CleaningReport
 from .errors import CorpusFormatError
 from .language_names import LANGUAGES, resolve_language
 from .parallel_loaders import load_multiway_csv
-from .text_reading import LineTracker
+from .text_reading import column_position, iter_csv
 
+
+logger = logging.getLogger(__name__)
 
 NUSAX_LANGUAGES = {
     "indonesian": "ind",
@@ -112,51 +115,84 @@ def load_nusax_mt(
     return result[split] if split is not None else DatasetDict(result)
 
 
-def _read_sentiment(path: Path, lang: str) -> Dataset:
+def _read_sentiment(path: Path, lang: str, drop_empty: bool) -> Dataset:
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file.")
-    tracker = LineTracker(path, "a header `id,text,label` then one row per text")
-    reader = csv.reader(tracker)
-    header = next(reader)
+    records = iter_csv(path, ",", "a header `id,text,label` then one row per text")
+    _, header = next(records)
     missing = [c for c in ("text", "label") if c not in header]
     if missing:
         raise CorpusFormatError(f"missing column(s) {missing}; columns found: {header}.", path, 1)
-    id_pos = header.index("id") if "id" in header else None
-    text_pos, label_pos = header.index("text"), header.index("label")
+    id_pos = column_position(header, "id", path) if "id" in header else None
+    text_pos, label_pos = column_position(header, "text", path), column_position(header, "label", path)
     columns = {"id": [], "text": [], "label": [], "lang": []}
-    for row in reader:
-        if len(row) != len(header):
-            raise CorpusFormatError(f"expected {len(header)} fields, found {len(row)}.", path, tracker.line)
+    report = CleaningReport(str(path))
+    id_lines = {}
+    for line, row in records:
+        if not row:
+            raise CorpusFormatError("a blank line; expected a row `id,text,label`.", path, line)
+        report.total += 1
         label = row[label_pos].strip()
         if label not in SENTIMENT_LABELS:
+            raise CorpusFormatError(f"unknown label {label!r}; expected one of {SENTIMENT_LABELS}.", path, line)
+        row_id = row[id_pos] if id_pos is not None else str(report.total - 1)
+        if row_id in id_lines:
             raise CorpusFormatError(
-                f"unknown label {label!r}; expected one of {SENTIMENT_LABELS}.", path, tracker.line
+                f"id {row_id!r} was already used on line {id_lines[row_id]}; expected a unique id per row.", path, line
             )
-        columns["id"].append(row[id_pos] if id_pos is not None else str(len(columns["id"])))
-        columns["text"].append(row[text_pos])
+        id_lines[row_id] = line
+        text = row[text_pos]
+        if not text.strip():
+            report.empty += 1
+            if drop_empty:
+                report.dropped += 1
+                continue
+        columns["id"].append(row_id)
+        columns["text"].append(text)
         columns["label"].append(SENTIMENT_LABELS.index(label))
         columns["lang"].append(lang)
-    if not columns["text"]:
+    if not report.total:
         raise CorpusFormatError("the file has a header but no rows.", path)
+    if report.empty:
+        logger.warning(
+            "%s: read %d rows; %d with an empty text, %s; kept %d.",
+            path,
+            report.total,
+            report.empty,
+            "dropped" if drop_empty else "kept (drop_empty=False)",
+            report.kept,
+        )
+    report.check_has_text("rows `id,text,label` with a non-empty text")
     return Dataset.from_dict(columns, features=NUSAX_SENTIMENT_FEATURES)
 
 
-def load_nusax_sentiment(data_dir: str | os.PathLike, language: str, split: str | None = None):
+def load_nusax_sentiment(
+    data_dir: str | os.PathLike, language: str, split: str | None = None, drop_empty: bool = True
+):
     """Loads NusaX-Senti for one language: ``id``, ``text``, ``label`` (negative/neutral/positive), ``lang``.
+
+    A row with an empty (or whitespace-only) text is counted and logged as a warning and,
+    by default, dropped; a file without a row holding text raises (the "no rows" rule of every loader).
 
     Args:
         data_dir (`str` or `os.PathLike`): NusaX's ``sentiment`` folder, the ``nusax`` folder or the folder holding
             ``nusax/``.
         language (`str`): ISO 639-3 code or NusaX name (``"jav"`` or ``"javanese"``).
         split (`str`, *optional*): ``train``, ``validation`` or ``test``; all three in a `DatasetDict` by default.
+        drop_empty (`bool`, defaults to `True`): drop rows whose text is empty (they are counted either way).
 
     Raises:
-        CorpusFormatError: a missing column or an unknown label (file and line named).
+        CorpusFormatError: a missing column or one named twice, an unknown label, an id used twice (both lines
+            named), a blank line, a header without rows or no row with text, a malformed CSV record (file and line
+            named).
     """
     name = _nusax_name(language)
     sentiment_dir = _find_dir(data_dir, "indonesian", "nusax/sentiment", "sentiment", ".")
     lang = NUSAX_LANGUAGES[name]
-    result = {s: _read_sentiment(sentiment_dir / name / f"{stem}.csv", lang) for s, stem in _splits(split).items()}
+    result = {
+        s: _read_sentiment(sentiment_dir / name / f"{stem}.csv", lang, drop_empty)
+        for s, stem in _splits(split).items()
+    }
     return result[split] if split is not None else DatasetDict(result)
 
 

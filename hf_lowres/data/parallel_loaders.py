@@ -10,16 +10,21 @@ Formats:
 - A Hub dataset repo or a local directory of parquet/json/csv files (`load_parallel_corpus`).
 
 Every loader can stream (``streaming=True`` returns a `datasets.IterableDataset` that reads the files lazily, for
-corpora larger than memory). Empty lines, pairs with one side empty and exact duplicates are counted, logged and,
-by default, dropped (see `CleaningReport`).
+corpora larger than memory). Empty lines, pairs with one side empty and exact duplicates are counted, logged (as a
+warning, by reason) and, by default, dropped (see `CleaningReport`); nothing else is dropped or merged: every other
+problem raises `CorpusFormatError` naming the file, line (and column where there is one) and what was expected.
+
+No rows: a loader never returns an empty corpus. A file or split without a single pair with text on both sides (an
+empty file, a header without rows, only blank lines or empty texts) raises `CorpusFormatError`, whatever
+`drop_empty` says; with ``streaming=True`` it is raised once the data has been read to the end.
 """
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 import logging
+import math
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -31,12 +36,14 @@ from .cleaning import CleaningReport, RowCleaner
 from .errors import CorpusFormatError
 from .language_names import resolve_language
 from .schema import CORPUS_COLUMNS, CORPUS_FEATURES, corpus_from_pairs, validate_corpus
-from .text_reading import LineTracker, iter_lines
+from .text_reading import iter_csv, iter_lines, json_text, read_csv_header
 
 
 logger = logging.getLogger(__name__)
 
 PairIterator = Iterator[tuple[str, str]]
+
+_PAIRS_EXPECTED = "at least one sentence pair with text on both sides"
 
 
 def _real_row(source: str, target: str, source_lang: str, target_lang: str) -> dict:
@@ -57,6 +64,7 @@ def _stream_pairs(pairs: Callable[[], PairIterator], name, source_lang, target_l
         if cleaner.keep(source, target):
             yield _real_row(source.strip(), target.strip(), source_lang, target_lang)
     cleaner.report.log()
+    cleaner.report.check_has_text(_PAIRS_EXPECTED)
 
 
 def build_corpus(
@@ -80,6 +88,9 @@ def build_corpus(
         drop_empty (`bool`, defaults to `True`): drop blank lines and pairs with one side empty.
         drop_duplicates (`bool`, defaults to `True`): drop exact repeats of an earlier pair.
         return_report (`bool`, defaults to `False`): also return the `CleaningReport` (not with streaming).
+
+    Raises:
+        CorpusFormatError: no pair has text on both sides (raised at the end of the first pass when streaming).
     """
     if streaming:
         if return_report:
@@ -103,6 +114,7 @@ def build_corpus(
             sources.append(source.strip())
             targets.append(target.strip())
     cleaner.report.log()
+    cleaner.report.check_has_text(_PAIRS_EXPECTED)
     dataset = corpus_from_pairs(sources, targets, source_lang, target_lang)
     return (dataset, cleaner.report) if return_report else dataset
 
@@ -157,8 +169,8 @@ def load_moses(
         drop_empty, drop_duplicates, return_report: see `build_corpus`.
 
     Raises:
-        CorpusFormatError: unequal line counts (both given), an empty file, undecodable bytes (file and line), an
-            ill-formed language code.
+        CorpusFormatError: unequal line counts (both given), an empty file, undecodable bytes (file and line), a
+            NUL character (file, line and column), no pair with text on both sides, an ill-formed language code.
 
     Example:
 
@@ -185,30 +197,32 @@ def load_moses(
     )
 
 
+def _names_language(column: str, language: str) -> bool:
+    if column == language:
+        return True
+    try:
+        return bool(column) and resolve_language(column) == language
+    except ValueError:
+        return False
+
+
 def _resolve_columns(
     header: list[str], languages: list[str], columns: Mapping[str, str] | None, path, line: int | None = 1
 ) -> list[int]:
-    """The index of each language's column: an explicit mapping, a column named by the code or by the language."""
+    """The index of each language's column: an explicit mapping, a column named by the code or by the language.
+
+    Raises:
+        CorpusFormatError: no column holds a language, or several do (a column name repeated, or e.g. both ``jav``
+            and ``javanese``): the columns found are listed.
+    """
     positions = []
     for language in languages:
         wanted = (columns or {}).get(language)
-        found = None
-        for i, column in enumerate(header):
-            if wanted is not None:
-                if column == wanted:
-                    found = i
-                    break
-                continue
-            if column == language:
-                found = i
-                break
-            try:
-                if column and resolve_language(column) == language:
-                    found = i
-                    break
-            except ValueError:
-                continue
-        if found is None:
+        if wanted is not None:
+            matches = [i for i, column in enumerate(header) if column == wanted]
+        else:
+            matches = [i for i, column in enumerate(header) if _names_language(column, language)]
+        if not matches:
             looked_for = repr(wanted) if wanted is not None else f"named {language!r} or by its language name"
             raise CorpusFormatError(
                 f"missing column for language {language!r} (a column {looked_for}); columns found: {header}. "
@@ -217,29 +231,29 @@ def _resolve_columns(
                 path,
                 line,
             )
-        positions.append(found)
+        if len(matches) > 1:
+            names = [header[i] for i in matches]
+            choose = len(set(names)) > 1 and line is not None
+            raise CorpusFormatError(
+                f"{len(matches)} columns hold language {language!r}: {names} (fields {[i + 1 for i in matches]}); "
+                "expected one column per language. "
+                + ("Pass `columns={'<code>': '<column name>'}` to choose one." if choose else "Rename the others."),
+                path,
+                line,
+            )
+        positions.append(matches[0])
     return positions
 
 
 def _csv_pairs(path, positions: list[int], delimiter: str) -> PairIterator:
-    tracker = LineTracker(path, "a header row then one row per sentence pair")
-    if delimiter == "\t":
-        reader = csv.reader(tracker, delimiter="\t", quoting=csv.QUOTE_NONE)
-    else:
-        reader = csv.reader(tracker, delimiter=delimiter)
-    header = next(reader)
+    records = iter_csv(path, delimiter, "a header row then one row per sentence pair")
+    next(records)
     n_rows = 0
-    for row in reader:
-        if not row:
-            # A blank line: a pair with both sides empty.
-            n_rows += 1
+    for _, row in records:
+        n_rows += 1
+        if not row:  # a blank line: a pair with both sides empty
             yield "", ""
             continue
-        if len(row) != len(header):
-            raise CorpusFormatError(
-                f"expected {len(header)} fields (one per header column), found {len(row)}.", path, tracker.line
-            )
-        n_rows += 1
         yield row[positions[0]], row[positions[1]]
     if n_rows == 0:
         raise CorpusFormatError("the file has a header but no rows; expected one row per sentence pair.", path)
@@ -249,16 +263,6 @@ def _csv_delimiter(path, delimiter: str | None) -> str:
     if delimiter is not None:
         return delimiter
     return "\t" if str(path).lower().endswith((".tsv", ".tab")) else ","
-
-
-def read_csv_header(path, delimiter: str) -> list[str]:
-    """The header row of a CSV/TSV file, checked for emptiness and decodability."""
-    tracker = LineTracker(path, "a header row then one row per sentence pair")
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    try:
-        return next(csv.reader(tracker, delimiter=delimiter, quoting=quoting))
-    except StopIteration:
-        raise CorpusFormatError("the file has no header row.", path) from None
 
 
 def load_multiway_csv(
@@ -286,8 +290,10 @@ def load_multiway_csv(
         streaming, drop_empty, drop_duplicates, return_report: see `build_corpus`.
 
     Raises:
-        CorpusFormatError: a missing column (the columns found are listed), a row with the wrong number of fields,
-            an empty file, undecodable bytes, an unknown or ill-formed language.
+        CorpusFormatError: a missing column or several columns for one language (the columns found are listed), a
+            row with the wrong number of fields, a quote that is never closed (line and column where it opens), an
+            empty file, a header without rows or no pair with text on both sides, undecodable bytes, a NUL
+            character, an unknown or ill-formed language.
     """
     source_lang = resolve_language(source_lang, "source_lang")
     target_lang = resolve_language(target_lang, "target_lang")
@@ -295,7 +301,7 @@ def load_multiway_csv(
         columns = {resolve_language(code, "columns"): column for code, column in columns.items()}
     path = str(path)
     delimiter = _csv_delimiter(path, delimiter)
-    header = read_csv_header(path, delimiter)
+    header = read_csv_header(path, delimiter, "a header row then one row per sentence pair")
     positions = _resolve_columns(header, [source_lang, target_lang], columns, path)
     return build_corpus(
         lambda: _csv_pairs(path, positions, delimiter),
@@ -349,7 +355,10 @@ def _jsonl_pairs(path, source_lang: str, target_lang: str) -> PairIterator:
                     path,
                     number,
                 )
-        yield translation[source_lang] or "", translation[target_lang] or ""
+        yield (
+            json_text(translation[source_lang], path, number, f"translation.{source_lang}"),
+            json_text(translation[target_lang], path, number, f"translation.{target_lang}"),
+        )
 
 
 def load_translation_jsonl(
@@ -363,7 +372,8 @@ def load_translation_jsonl(
 ):
     """Loads JSONL rows of the form ``{"translation": {"eng": "...", "jav": "..."}}`` into the corpus schema.
 
-    This is the format of transformers' translation examples. Other fields of a row are ignored.
+    This is the format of transformers' translation examples. Other fields of a row are ignored; a null text is
+    read as empty.
 
     Args:
         path (`str` or `os.PathLike`): a UTF-8 JSONL file.
@@ -373,7 +383,8 @@ def load_translation_jsonl(
 
     Raises:
         CorpusFormatError: invalid JSON, a row without ``translation`` or without one of the languages (the
-            languages found are listed), an ill-formed language code, an empty file, undecodable bytes.
+            languages found are listed), a text that is not a string (``0``, ``false``, a list: line and field
+            named), an ill-formed language code, an empty file, no pair with text on both sides, undecodable bytes.
     """
     path = str(path)
     if source_lang is None or target_lang is None:
@@ -409,6 +420,22 @@ def load_translation_jsonl(
     )
 
 
+def _cell_text(value, name: str, index: int, column: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):  # an empty CSV cell read by pandas
+        return ""
+    if not isinstance(value, str):
+        raise CorpusFormatError(
+            f"row {index}: column {column!r} holds {type(value).__name__} {value!r:.40}, not a string; expected text "
+            "(store the column as strings).",
+            name,
+        )
+    if "\x00" in value:
+        raise CorpusFormatError(
+            f"row {index}: column {column!r} holds a NUL character; expected text without NUL characters.", name
+        )
+    return value
+
+
 def _to_corpus_split(dataset, name: str, source_lang: str | None, target_lang: str | None):
     """Maps a loaded split to the corpus schema: schema columns, a `translation` column, or per-language columns."""
     columns = list(dataset.column_names or [])
@@ -431,14 +458,24 @@ def _to_corpus_split(dataset, name: str, source_lang: str | None, target_lang: s
                         f"{sorted(translation)}.",
                         name,
                     )
-            return _real_row(translation[source_lang] or "", translation[target_lang] or "", source_lang, target_lang)
+            return _real_row(
+                _cell_text(translation[source_lang], name, index, f"translation.{source_lang}"),
+                _cell_text(translation[target_lang], name, index, f"translation.{target_lang}"),
+                source_lang,
+                target_lang,
+            )
 
     else:
         positions = _resolve_columns(columns, [source_lang, target_lang], None, name, line=None)
         source_column, target_column = columns[positions[0]], columns[positions[1]]
 
         def convert(row, index):
-            return _real_row(row[source_column] or "", row[target_column] or "", source_lang, target_lang)
+            return _real_row(
+                _cell_text(row[source_column], name, index, source_column),
+                _cell_text(row[target_column], name, index, target_column),
+                source_lang,
+                target_lang,
+            )
 
     if isinstance(dataset, IterableDataset):
         return dataset.map(convert, with_indices=True, remove_columns=columns, features=CORPUS_FEATURES)
@@ -453,6 +490,7 @@ def _clean_dataset(dataset: Dataset, name: str, drop_empty: bool, drop_duplicate
         if cleaner.keep(source, target)
     ]
     cleaner.report.log()
+    cleaner.report.check_has_text(_PAIRS_EXPECTED)
     return dataset if len(keep) == len(dataset) else dataset.select(keep)
 
 
@@ -462,6 +500,7 @@ def _clean_stream(dataset: IterableDataset, name: str, drop_empty: bool, drop_du
         if cleaner.keep(row["source_text"], row["target_text"]):
             yield row
     cleaner.report.log()
+    cleaner.report.check_has_text(_PAIRS_EXPECTED)
 
 
 def load_parallel_corpus(
@@ -495,7 +534,9 @@ def load_parallel_corpus(
         drop_empty, drop_duplicates: see `build_corpus`.
 
     Raises:
-        CorpusFormatError: a missing column (the columns found are listed), an ill-formed language code or origin.
+        CorpusFormatError: a missing column or several columns for one language (the columns found are listed), a
+            text that is not a string (the row and column are named), a split without a pair with text on both
+            sides, an ill-formed language code or origin.
     """
     path = str(path_or_repo_id)
     source_lang = resolve_language(source_lang, "source_lang") if source_lang else None

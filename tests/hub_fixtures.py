@@ -119,25 +119,42 @@ class HubServerHandle:
         """
         return len(self.request_log())
 
+    def exit_status(self, timeout: float = 10.0) -> int | None:
+        """The server process's exit status once it has exited (waiting up to `timeout` s), `None` if it still runs."""
+        if self._process is None:
+            return None
+        try:
+            return self._process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    @property
+    def port(self) -> int:
+        return int(self.endpoint.rsplit(":", 1)[1])
+
     def new_hf_home(self) -> Path:
         """A fresh, empty ``HF_HOME`` (so a client process starts with no cache and no stored token)."""
         home = self.scratch_dir / f"hf-home-{next(self._homes)}"
         home.mkdir(parents=True)
         return home
 
-    def client_env(self, token=_DEFAULT, hf_home: str | Path | None = None, env: dict | None = None) -> dict:
+    def client_env(
+        self, token=_DEFAULT, hf_home: str | Path | None = None, env: dict | None = None, xet: bool = False
+    ) -> dict:
         """The environment for a client process that talks to this server.
 
         Args:
             token: the token to send (``HF_TOKEN``); default: alice's; ``None``: anonymous.
             hf_home: the client's ``HF_HOME``; default: a fresh empty folder.
             env: extra variables, applied last.
+            xet: leave Xet as huggingface_hub's default has it (on, ``HF_HUB_DISABLE_XET`` unset) instead of
+                setting ``HF_HUB_DISABLE_XET=1``: the server does not speak Xet, so uploads of LFS files then fail
+                (what a user of the default client configuration meets on a Hub without Xet storage).
         """
-        child = {k: v for k, v in os.environ.items() if k not in _CLIENT_ENV_DROP}
+        child = {k: v for k, v in os.environ.items() if k not in _CLIENT_ENV_DROP and k != "HF_HUB_DISABLE_XET"}
         child.update(
             HF_ENDPOINT=self.endpoint,
             HF_HOME=str(hf_home if hf_home is not None else self.new_hf_home()),
-            HF_HUB_DISABLE_XET="1",  # this server speaks git-LFS "basic", not Xet
             HF_HUB_OFFLINE="0",
             HF_DATASETS_OFFLINE="0",
             HF_HUB_DISABLE_TELEMETRY="1",
@@ -150,6 +167,8 @@ class HubServerHandle:
             no_proxy=_with_loopback(os.environ.get("no_proxy")),
             PYTHONUNBUFFERED="1",
         )
+        if not xet:
+            child["HF_HUB_DISABLE_XET"] = "1"  # this server speaks git-LFS "basic", not Xet
         token = self.token if token is _DEFAULT else token
         if token is not None:
             child["HF_TOKEN"] = token
@@ -162,21 +181,42 @@ def _with_loopback(value: str | None) -> str:
     return ",".join(hosts + [h for h in ("127.0.0.1", "localhost") if h not in hosts])
 
 
-def start_hub_server(base_dir: str | Path, startup_timeout: float = 20.0) -> HubServerHandle:
+def start_hub_server(
+    base_dir: str | Path,
+    startup_timeout: float = 20.0,
+    *,
+    port: int = 0,
+    data_dir: str | Path | None = None,
+    users: dict[str, str] | None = None,
+    server_args: tuple[str, ...] = (),
+) -> HubServerHandle:
     """Start the server as a subprocess on a free loopback port and wait until it answers.
 
     ``base_dir`` receives the data dir, the request log, the users file and the server's own output.
     Stop it with `stop_hub_server`.
+
+    Args:
+        base_dir: the folder for the server's files.
+        startup_timeout: seconds to wait for it to answer.
+        port: the loopback port; default (0): a free one. The port of a server that stopped brings it back at the
+            endpoint its clients know.
+        data_dir: the repos, commits and blobs (default ``base_dir / "data"``); pass the data dir of a server that
+            stopped (with its ``users``) to serve what it had stored, as a restarted server would.
+        users: ``{user: token}``; default: alice and bob with fresh random tokens.
+        server_args: more command-line options, e.g. ``("--crash-on", "PUT /lfs-upload/", "--crash-after", "2")``.
     """
     base_dir = Path(base_dir)
     base_dir.mkdir(parents=True, exist_ok=True)
-    users = {"alice": f"hf_alice_{secrets.token_hex(12)}", "bob": f"hf_bob_{secrets.token_hex(12)}"}
+    users = users or {"alice": f"hf_alice_{secrets.token_hex(12)}", "bob": f"hf_bob_{secrets.token_hex(12)}"}
     users_file = base_dir / "users.json"
     users_file.write_text(json.dumps(users))
-    ready_file, log_file, data_dir = base_dir / "ready.json", base_dir / "requests.jsonl", base_dir / "data"
+    ready_file, log_file = base_dir / "ready.json", base_dir / "requests.jsonl"
+    data_dir = Path(data_dir) if data_dir is not None else base_dir / "data"
+    ready_file.unlink(missing_ok=True)  # left by an earlier server in this folder: it would name a dead endpoint
     output = open(base_dir / "server-output.txt", "wb")  # noqa: SIM115 - the child writes to it for its lifetime
-    cmd = [sys.executable, str(SERVER_SCRIPT), "--port", "0", "--data-dir", str(data_dir)]
+    cmd = [sys.executable, str(SERVER_SCRIPT), "--port", str(port), "--data-dir", str(data_dir)]
     cmd += ["--log-file", str(log_file), "--users-file", str(users_file), "--ready-file", str(ready_file)]
+    cmd += list(server_args)
     process = subprocess.Popen(cmd, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     output.close()
     deadline = time.monotonic() + startup_timeout
@@ -239,6 +279,7 @@ def run_with_hub(
     cwd: str | Path | None = None,
     timeout: float = 180,
     check: bool = True,
+    xet: bool = False,
 ) -> subprocess.CompletedProcess:
     """Run Python code (or a script file) in a fresh process pointed at the local hub server.
 
@@ -253,6 +294,7 @@ def run_with_hub(
         cwd: working directory; default: the repository root.
         timeout: seconds before the child is killed (`subprocess.TimeoutExpired`).
         check: raise an `AssertionError` showing the child's output if it exits with a non-zero status.
+        xet: keep huggingface_hub's default Xet setting (see `HubServerHandle.client_env`).
 
     Returns:
         `subprocess.CompletedProcess` with text ``stdout`` and ``stderr``.
@@ -263,7 +305,7 @@ def run_with_hub(
         cmd = [sys.executable, "-c", textwrap.dedent(code_or_script), *args]
     result = subprocess.run(
         cmd,
-        env=hub_server.client_env(token=token, hf_home=hf_home, env=env),
+        env=hub_server.client_env(token=token, hf_home=hf_home, env=env, xet=xet),
         cwd=str(cwd or REPO_ROOT),
         capture_output=True,
         text=True,

@@ -7,12 +7,22 @@ pushed by one process and loaded back by repo id by another, with an empty cache
 import hashlib
 import json
 import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 import torch
 import yaml
-from hub_fixtures import closed_port_endpoint, last_json, run_with_hub
+from hub_fixtures import (
+    REPO_ROOT,
+    closed_port_endpoint,
+    last_json,
+    run_with_hub,
+    start_hub_server,
+    stop_hub_server,
+)
 from huggingface_hub import ModelCardData
 from huggingface_hub.repocard import metadata_load
 
@@ -394,3 +404,254 @@ def test_push_model_refuses_a_peft_model_before_any_network_call():
     manager.add_language_adapter("jav")
     with pytest.raises(TypeError, match=r"AdapterManager.merge\(\)"):
         push_model_to_hub(manager.peft_model, "alice/never")
+
+
+def _stored_head(data_dir: Path, repo_id: str, branch: str = "main") -> dict:
+    """The files (path -> sha256) of a branch head, read from a (stopped or running) server's data dir."""
+    repo_dir = data_dir / "repos" / "model" / repo_id
+    head = json.loads((repo_dir / "repo.json").read_text())["refs"]["heads"][branch]
+    return {
+        path: entry["sha256"]
+        for path, entry in json.loads((repo_dir / "commits" / f"{head}.json").read_text())["files"].items()
+    }
+
+
+def _local_files(directory: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in directory.rglob("*")
+        if p.is_file()
+    }
+
+
+# argv: the adapters folder, the repo, a file to create once the first push failed. The first push meets a server
+# that dies; the child then waits until the server is back (restarted on the same port and data dir) and runs the
+# same push twice more.
+RESUME_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+
+from huggingface_hub import HfApi, constants, get_session
+from hf_lowres.hub import push_adapters_to_hub
+
+adapters, repo, failed = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+sleep, waits = time.sleep, []
+time.sleep = waits.append  # huggingface_hub's retry waits are counted, not slept
+try:
+    push_adapters_to_hub(adapters, repo)
+    failure = None
+except Exception as err:
+    failure = {"error": [c.__name__ for c in type(err).__mro__], "message": str(err)}
+time.sleep = sleep
+failed.touch()
+deadline = time.monotonic() + 120
+while True:
+    try:
+        get_session().get(constants.ENDPOINT + "/api/health", timeout=2)
+        break
+    except Exception:
+        if time.monotonic() > deadline:
+            raise
+        sleep(0.1)
+files_left = HfApi().list_repo_files(repo)
+resumed, again = push_adapters_to_hub(adapters, repo), push_adapters_to_hub(adapters, repo)
+print(json.dumps({"push": failure, "waits": waits, "files_left": files_left, "resumed": resumed.oid,
+                  "again": again.oid}))
+"""
+
+
+@pytest.mark.parametrize(
+    "crash_on, crash_after, told, retried",
+    [
+        # The third large file: two are stored, the commit never comes. huggingface_hub retries each upload 5 times
+        # with 1-2-4-8-8 s waits (counted by the child instead of slept).
+        ("PUT /lfs-upload/", 2, "No commit was made: none of the {n} files of this push is in 'alice/{repo}'", True),
+        # The commit itself, after every large file was stored: its fate is unknown to the client (never retried).
+        (
+            "POST /api/models/alice/",
+            0,
+            "the commit of the {n} files was requested, but its answer did not arrive",
+            False,
+        ),
+    ],
+    ids=["during-large-files", "during-commit"],
+)
+def test_server_dying_mid_push_says_what_reached_the_hub_and_the_same_push_resumes(
+    published, tmp_path, crash_on, crash_after, told, retried
+):
+    adapters = published["root"] / "adapters"
+    local = _local_files(adapters)
+    large = {sha for path, sha in local.items() if path.endswith(".safetensors")}
+    repo = f"interrupted-{crash_after}"
+    crash_on += f"{repo}/commit/" if crash_on.startswith("POST") else ""
+    dying = start_hub_server(
+        tmp_path / "dying", server_args=("--crash-on", crash_on, "--crash-after", str(crash_after))
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", RESUME_SCRIPT, str(adapters), f"alice/{repo}", str(tmp_path / "failed")],
+        env=dying.client_env(),
+        cwd=str(REPO_ROOT),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert dying.exit_status(timeout=120) == 70  # it died where the test told it to
+        sent_before = {r.path.rsplit("/", 1)[1] for r in dying.request_log() if r.method == "PUT" and r.status == 200}
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "failed").exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # the first push reports its failure before the server comes back
+        # Back, at the same endpoint, with what it had stored.
+        restarted = start_hub_server(tmp_path / "back", port=dying.port, data_dir=dying.data_dir, users=dying.users)
+        try:
+            stdout, stderr = child.communicate(timeout=180)
+            log = restarted.request_log()
+        finally:
+            stop_hub_server(restarted)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        stop_hub_server(dying)
+    assert child.returncode == 0, stderr
+    got = json.loads(stdout.strip().splitlines()[-1])
+    error, message = got["push"]["error"], got["push"]["message"]
+    assert "HubUnreachableError" in error and "ConnectionError" in error, got["push"]
+    assert f"The repo 'alice/{repo}' was created by this push." in message
+    assert told.format(n=len(local), repo=repo) in message
+    assert "To resume, run the same push again" in message and "The local files are unchanged." in message
+    assert bool(got["waits"]) is retried
+    # What the message says is what the server held: an empty repo, and the large files sent before it died.
+    assert got["files_left"] == [".gitattributes"]
+    assert len(sent_before & large) == (crash_after if crash_on.startswith("PUT") else len(large))
+    # The same push resumed: only the large files the server did not hold were sent, in one commit; the third push
+    # found everything in place and made no commit.
+    puts = [r for r in log if r.method == "PUT" and r.path.startswith("/lfs-upload/")]
+    commits = [r for r in log if r.method == "POST" and r.path == f"/api/models/alice/{repo}/commit/main"]
+    assert len(puts) == len(large - sent_before)
+    assert [r.status for r in commits] == [200] and got["again"] == got["resumed"]
+    head = _stored_head(restarted.data_dir, f"alice/{repo}")
+    assert set(head) == set(local) | {".gitattributes"}
+    # Every file arrived intact (the card is re-rendered for the repo id, so it differs from the local one).
+    assert {p: head[p] for p in local if p != "README.md"} == {p: sha for p, sha in local.items() if p != "README.md"}
+
+
+CARD_SCRIPT = """
+import dataclasses, json, logging, sys
+from pathlib import Path
+
+from huggingface_hub import HfApi, hf_hub_download
+from hf_lowres.hub import TrainingSummary, push_adapters_to_hub
+
+warnings = []
+handler = logging.Handler()
+handler.emit = lambda record: warnings.append(record.getMessage()) if record.levelno >= logging.WARNING else None
+logging.getLogger("hf_lowres").addHandler(handler)
+
+adapters, repo = Path(sys.argv[1]), sys.argv[2]
+summary = TrainingSummary.load(adapters)
+api = HfApi()
+
+
+def remote(name):
+    return Path(hf_hub_download(repo, name, force_download=True)).read_text()
+
+
+def push(**kwargs):
+    warnings.clear()
+    push_adapters_to_hub(adapters, repo, **kwargs)
+    return {"card": remote("README.md"), "license": json.loads(remote("hf_lowres_training_summary.json"))["license"],
+            "warnings": list(warnings)}
+
+
+steps = {"first": push()}
+edited = steps["first"]["card"].replace("## ", "## My notes\\n\\nHand-written.\\n\\n## ", 1)
+api.upload_file(path_or_fileobj=edited.encode(), path_in_repo="README.md", repo_id=repo)
+steps["edited"] = edited
+steps["kept"] = push(summary=dataclasses.replace(summary, license="cc-by-4.0"))
+steps["overwritten"] = push(summary=dataclasses.replace(summary, license="cc-by-4.0"), overwrite_card=True)
+steps["updated"] = push(summary=dataclasses.replace(summary, license="mit"))  # an unedited card is replaced
+# A repo whose card hf_lowres never wrote.
+api.create_repo(repo + "-foreign")
+api.upload_file(path_or_fileobj=b"# Our own card\\n", path_in_repo="README.md", repo_id=repo + "-foreign")
+repo += "-foreign"
+steps["foreign"] = push()
+print(json.dumps(steps))
+"""
+
+
+def test_a_card_edited_on_the_hub_is_kept_unless_overwrite_card(published, hub_server):
+    from hf_lowres.hub.model_card import CARD_UNEDITED, card_status
+
+    steps = last_json(run_with_hub(hub_server, CARD_SCRIPT, str(published["root"] / "adapters"), "alice/card-kept"))
+    assert card_status(steps["first"]["card"]) == CARD_UNEDITED and steps["first"]["warnings"] == []
+    # The hand-edited card stays; the other files were pushed (the summary has the new license).
+    kept = steps["kept"]
+    assert kept["card"] == steps["edited"] and kept["license"] == "cc-by-4.0"
+    assert len(kept["warnings"]) == 1
+    assert (
+        "Kept the README.md of alice/card-kept" in kept["warnings"][0] and "overwrite_card=True" in kept["warnings"][0]
+    )
+    assert "it was edited after hf_lowres generated it" in kept["warnings"][0]
+    # overwrite_card=True replaces it with the generated card, which a later push then updates silently.
+    overwritten, updated = steps["overwritten"], steps["updated"]
+    assert "My notes" not in overwritten["card"] and card_status(overwritten["card"]) == CARD_UNEDITED
+    assert "license: cc-by-4.0" in overwritten["card"] and overwritten["warnings"] == []
+    assert "license: mit" in updated["card"] and updated["license"] == "mit" and updated["warnings"] == []
+    foreign = steps["foreign"]
+    assert foreign["card"] == "# Our own card\n" and "not a card hf_lowres generated" in foreign["warnings"][0]
+
+
+def test_card_signature_detects_any_edit():
+    from hf_lowres.hub.model_card import CARD_EDITED, CARD_NOT_GENERATED, CARD_UNEDITED, card_status, sign_card
+
+    card = sign_card("---\nlicense: mit\n---\n# Card\n\nBody.\n")
+    assert card.endswith(" -->\n") and card_status(card) == CARD_UNEDITED
+    assert sign_card(card) == card  # signing twice changes nothing
+    assert card_status(card.rstrip("\n")) == CARD_UNEDITED  # an editor dropping the last newline is no edit
+    assert card_status(card.replace("license: mit", "license: apache-2.0")) == CARD_EDITED  # metadata
+    assert card_status(card.replace("Body.", "Body!")) == CARD_EDITED  # body
+    assert card_status(card.replace("\n", "\r\n")) == CARD_EDITED  # line endings
+    assert card_status(card + "\n## Notes added below\n") == CARD_EDITED  # text after the signature
+    assert sign_card(card + "More.\n").count("hf_lowres card sha256:") == 2  # the old one is now part of the text
+    assert card_status("# A card someone wrote\n") == CARD_NOT_GENERATED
+
+
+XET_SCRIPT = """
+import json, sys
+from pathlib import Path
+
+from huggingface_hub import HfApi, constants
+from huggingface_hub.utils._runtime import is_xet_available
+
+from hf_lowres import LowResForSequenceClassification
+from hf_lowres.hub import load_adapters_from_hub, push_adapters_to_hub
+
+root, adapters_repo = Path(sys.argv[1]), sys.argv[2]
+got = {"xet": [constants.HF_HUB_DISABLE_XET, is_xet_available()]}
+try:
+    push_adapters_to_hub(root / "adapters", "alice/xet-default")
+except Exception as err:
+    got["push"] = {"error": [c.__name__ for c in type(err).__mro__], "message": str(err)}
+api = HfApi()
+got["files"] = api.list_repo_files("alice/xet-default")
+# Downloads work with Xet on: the server sends no Xet headers, so files come over plain HTTP.
+base = LowResForSequenceClassification.from_pretrained(root / "base")
+got["loaded"] = load_adapters_from_hub(adapters_repo, model=base).active_adapters
+print(json.dumps(got))
+"""
+
+
+def test_default_client_configuration_with_xet_says_the_endpoint_has_no_xet(published, hub_server):
+    mark = hub_server.log_mark()
+    got = last_json(run_with_hub(hub_server, XET_SCRIPT, str(published["root"]), ADAPTERS_REPO, xet=True))
+    assert got["xet"] == [False, True]  # the child really ran huggingface_hub's default: Xet on
+    assert got["loaded"] == ["lang_jav", "task_sentiment"]
+    error, message = got["push"]["error"], got["push"]["message"]
+    assert "HubPublishingError" in error and "ConnectionError" not in error and "HubUnreachableError" not in error
+    assert "answered HTTP 404 to the Xet write token request" in message and "HF_HUB_DISABLE_XET=1" in message
+    assert "does not answer" not in message and "Nothing was uploaded" not in message
+    assert "The repo 'alice/xet-default' was created by this push. No commit was made" in message
+    assert got["files"] == [".gitattributes"]  # as the message says
+    token_requests = [r for r in hub_server.request_log(since=mark) if "/xet-write-token/" in r.path]
+    assert [r.status for r in token_requests] == [404]

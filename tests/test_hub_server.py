@@ -492,3 +492,66 @@ def test_preupload_sends_large_binary_and_lfs_named_files_through_lfs(hub_server
         "empty.bin": "regular",
     }
     assert not any(f["shouldIgnore"] for f in answer["files"])
+
+
+def test_crash_point_dies_on_the_chosen_request_and_a_restart_serves_what_was_stored(tmp_path):
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    from hub_fixtures import SERVER_SCRIPT, start_hub_server, stop_hub_server
+
+    dying = start_hub_server(
+        tmp_path / "dying", server_args=("--crash-on", "POST /api/repos/create", "--crash-after", "1")
+    )
+    try:
+        _post_json(dying, "/api/repos/create", {"name": "before-crash", "type": "model"}, dying.token)
+        with pytest.raises(OSError):  # no answer: the connection is dropped
+            _post_json(dying, "/api/repos/create", {"name": "at-crash", "type": "model"}, dying.token)
+        assert dying.exit_status() == 70
+    finally:
+        stop_hub_server(dying)
+    creates = [(r.path, r.status) for r in dying.request_log() if r.method == "POST"]
+    assert creates == [("/api/repos/create", 200), ("/api/repos/create", None)]  # the fatal one is logged, unanswered
+
+    back = start_hub_server(tmp_path / "back", port=dying.port, data_dir=dying.data_dir, users=dying.users)
+    try:
+        assert back.endpoint == dying.endpoint
+        request = urllib.request.Request(
+            f"{back.endpoint}/api/models/alice/before-crash", headers={"Authorization": f"Bearer {back.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["id"] == "alice/before-crash"
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(
+                urllib.request.Request(
+                    f"{back.endpoint}/api/models/alice/at-crash", headers={"Authorization": f"Bearer {back.token}"}
+                ),
+                timeout=10,
+            )
+        assert info.value.code == 404
+    finally:
+        stop_hub_server(back)
+
+    bad = subprocess.run(
+        [sys.executable, str(SERVER_SCRIPT), "--data-dir", str(tmp_path / "d"), "--crash-on", "lfs-upload"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and "--crash-on expects 'METHOD /path-prefix'" in bad.stderr
+
+
+def test_xet_token_requests_answer_404_saying_the_server_has_no_xet(hub_server):
+    import urllib.error
+    import urllib.request
+
+    _post_json(hub_server, "/api/repos/create", {"name": "no-xet", "type": "model"}, hub_server.token)
+    request = urllib.request.Request(
+        f"{hub_server.endpoint}/api/models/alice/no-xet/xet-write-token/main",
+        headers={"Authorization": f"Bearer {hub_server.token}"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=10)
+    assert info.value.code == 404 and "HF_HUB_DISABLE_XET=1" in info.value.headers["X-Error-Message"]

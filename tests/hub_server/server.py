@@ -14,7 +14,13 @@ that can be inspected while the server runs:
 <data-dir>/tmp/                                             uploads in progress
 ```
 
-Clients must run with ``HF_HUB_DISABLE_XET=1``: this server does not speak the Xet protocol.
+Clients must run with ``HF_HUB_DISABLE_XET=1``: this server does not speak the Xet protocol (it answers 404 to the
+Xet token requests, as a Hub without Xet storage would).
+
+``--crash-on "PUT /lfs-upload/" --crash-after 2`` makes the server die (exit status 70, no answer sent) on the third
+request whose method and path start with that prefix, once the two before it have been answered: a server that goes
+away in the middle of a push, at a point a test chooses. Restarted on the same ``--data-dir``, it serves what was
+stored before the crash.
 
 Run it with ``python tests/hub_server/server.py --port 0 --data-dir D --log-file L --ready-file R`` (or
 ``python -m tests.hub_server ...`` from the repository root). ``--port 0`` picks a free port; the URL is written to
@@ -62,6 +68,7 @@ LFS_CONTENT_TYPE = "application/vnd.git-lfs+json"
 CHUNK_SIZE = 1024 * 1024
 MAX_UPLOAD_TICKETS = 10_000
 UPLOAD_TICKET_TTL_S = 3600
+CRASH_EXIT_CODE = 70  # EX_SOFTWARE: the exit status of a server stopped by --crash-on
 
 # A subset of the `.gitattributes` the Hub writes in every new repo: these names go through LFS whatever their size.
 DEFAULT_GITATTRIBUTES = "".join(
@@ -317,16 +324,60 @@ class UploadTickets:
         return entry[1]
 
 
+class CrashPoint:
+    """Where the server dies on purpose: the request after the first `after` ones whose ``"METHOD /path"`` starts
+    with `prefix`.
+
+    The fatal request waits until the ones before it have been answered, so exactly `after` of them took effect
+    whatever the order in which concurrent client threads send them.
+    """
+
+    def __init__(self, prefix: str, after: int = 0):
+        if not re.fullmatch(r"[A-Z]+ /\S*", prefix) or after < 0:
+            raise ValueError(
+                f"--crash-on expects 'METHOD /path-prefix' and --crash-after >= 0, got {prefix!r} {after}"
+            )
+        self.prefix, self.after = prefix, after
+        self._seen = self._answered = 0
+        self._condition = threading.Condition()
+
+    def matches(self, method: str, path: str) -> bool:
+        return f"{method} {path}".startswith(self.prefix)
+
+    def is_fatal(self) -> bool:
+        """Counts a matching request; for the fatal one, waits (up to 60 s) until the earlier ones were answered."""
+        with self._condition:
+            index = self._seen
+            self._seen += 1
+            if index < self.after:
+                return False
+            self._condition.wait_for(lambda: self._answered >= self.after, timeout=60)
+            return True
+
+    def answered(self) -> None:
+        with self._condition:
+            self._answered += 1
+            self._condition.notify_all()
+
+
 class HubServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, store: HubStore, users: dict[str, str], log_file: Path | None):
+    def __init__(
+        self,
+        address,
+        store: HubStore,
+        users: dict[str, str],
+        log_file: Path | None,
+        crash_point: CrashPoint | None = None,
+    ):
         self.store = store
         self.tokens = {token: user for user, token in users.items()}
         self.users = set(users)
         self.tickets = UploadTickets()
         self.log_path = Path(log_file) if log_file else None
         self._log_lock = threading.Lock()
+        self.crash_point = crash_point
         super().__init__(address, HubRequestHandler)
 
     def log_request_record(self, record: dict) -> None:
@@ -373,6 +424,11 @@ class HubRequestHandler(http.server.BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         self._raw_path = split.path
         self._query = parse_qs(split.query, keep_blank_values=True)
+        crash_point = self.server.crash_point
+        counted = crash_point is not None and crash_point.matches(self.command, unquote(self._raw_path))
+        if counted and crash_point.is_fatal():
+            self._log(None)
+            os._exit(CRASH_EXIT_CODE)  # no answer, no cleanup: the process is gone, as after a crash
         try:
             self._user = self._authenticate()
             self._route()
@@ -385,6 +441,8 @@ class HubRequestHandler(http.server.BaseHTTPRequestHandler):
             if not self._body_consumed and self.command in ("POST", "PUT", "DELETE"):
                 self.close_connection = True  # an unread body would corrupt the next request on this connection
             self._log(None)  # no response could be sent
+            if counted:
+                crash_point.answered()
 
     def _log(self, status: int | None) -> None:
         """Log the request once, before its response goes out: a client that got an answer finds it in the log."""
@@ -550,6 +608,9 @@ class HubRequestHandler(http.server.BaseHTTPRequestHandler):
                 return self._refs(repo_type, repo_id)
             if len(rest) == 2 and rest[0] == "commits" and method == "GET":
                 return self._commits(repo_type, repo_id, rest[1])
+            if len(rest) >= 1 and rest[0] in ("xet-read-token", "xet-write-token"):
+                # What a Hub without Xet storage answers; huggingface_hub then reports only the status and the URL.
+                raise HubError(404, "This server does not offer Xet storage: set HF_HUB_DISABLE_XET=1 to use git-LFS")
             if len(rest) == 2 and rest[0] == "preupload" and method == "POST":
                 return self._preupload(repo_type, repo_id, rest[1])
             if len(rest) == 2 and rest[0] == "commit" and method == "POST":
@@ -1096,11 +1157,14 @@ def make_server(
     log_file: str | Path | None = None,
     users: dict[str, str] | None = None,
     lfs_threshold: int = DEFAULT_LFS_THRESHOLD,
+    crash_point: CrashPoint | None = None,
 ) -> HubServer:
     """A bound, not yet serving, server (``server.serve_forever()`` to run it, e.g. in a thread)."""
     _check_loopback(host)
     store = HubStore(Path(data_dir), lfs_threshold=lfs_threshold)
-    return HubServer((host, port), store, users or dict(DEFAULT_USERS), Path(log_file) if log_file else None)
+    return HubServer(
+        (host, port), store, users or dict(DEFAULT_USERS), Path(log_file) if log_file else None, crash_point
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -1114,10 +1178,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--lfs-threshold", type=int, default=DEFAULT_LFS_THRESHOLD, help="files this large go through LFS"
     )
+    parser.add_argument(
+        "--crash-on", default=None, help='die on a request starting with "METHOD /path-prefix" (see --crash-after)'
+    )
+    parser.add_argument(
+        "--crash-after", type=int, default=0, help="matching requests answered before the one --crash-on dies on"
+    )
     args = parser.parse_args(argv)
 
+    try:
+        crash_point = CrashPoint(args.crash_on, args.crash_after) if args.crash_on else None
+    except ValueError as err:
+        parser.error(str(err))
     server = make_server(
-        args.host, args.port, args.data_dir, args.log_file, load_users(args.users_file), args.lfs_threshold
+        args.host,
+        args.port,
+        args.data_dir,
+        args.log_file,
+        load_users(args.users_file),
+        args.lfs_threshold,
+        crash_point,
     )
     host, port = server.server_address[:2]
     endpoint = f"http://{host}:{port}"

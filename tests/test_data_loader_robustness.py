@@ -200,6 +200,8 @@ def test_no_rows_rule_in_every_loader(tmp_path):
         load_multiway_csv(write(tmp_path / "e.csv", "eng,jav\n,\n , \n"), "eng", "jav")
     with pytest.raises(CorpusFormatError, match=r"t\.jsonl: no row holds text"):
         load_translation_jsonl(write(tmp_path / "t.jsonl", jsonl([{"translation": {"eng": "", "jav": None}}])))
+    with pytest.raises(CorpusFormatError, match=r"b\.conll: no sentences found"):
+        load_conll(write(tmp_path / "b.conll", "\n\n"), "hau")
     (tmp_path / "dir").mkdir()
     write(tmp_path / "dir" / "train.csv", "english,javanese\n,abang\n")
     with pytest.raises(CorpusFormatError, match=r"\[train\]: no row holds text"):

@@ -51,7 +51,8 @@ def load_conll(
         tag_column (`int`, defaults to -1): the column of the tag.
 
     Raises:
-        CorpusFormatError: a line with a single field, a tag outside `tag_names`, an empty file, undecodable bytes
+        CorpusFormatError: a line with a single field, a tag outside `tag_names`, an empty file or one without a
+            sentence (only blank lines: the "no rows" rule of every loader), undecodable bytes or a NUL character
             (file and line named).
     """
     lang = resolve_language(lang, "lang")

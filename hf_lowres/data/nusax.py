@@ -98,6 +98,9 @@ def load_nusax_mt(
         split (`str`, *optional*): ``train`` (500 rows), ``validation`` (100) or ``test`` (400); all three in a
             `DatasetDict` by default.
         drop_empty, drop_duplicates: see `build_corpus`.
+
+    Raises:
+        CorpusFormatError: see `load_multiway_csv` (a split without a pair with text on both sides raises).
     """
     source_name, target_name = _nusax_name(source_lang), _nusax_name(target_lang)
     mt_dir = _find_dir(data_dir, "train.csv", "nusax/mt", "mt", ".")

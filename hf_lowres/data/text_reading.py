@@ -240,7 +240,7 @@ def iter_csv(
         start = lines.record[0][0]
         if width is None:
             if not row:
-                raise CorpusFormatError(f"expected a header row, found a blank line; expected {expected}.", path, 1)
+                raise CorpusFormatError(f"the first line is blank; expected {expected}.", path, 1)
             width = len(row)
         elif row and len(row) != width:
             raise CorpusFormatError(f"expected {width} fields (one per header column), found {len(row)}.", path, start)

@@ -1,0 +1,175 @@
+"""Protocol v2 of ``benchmarks/nusax_transfer.py`` on a tiny NusaX + NusaTranslation folder built in the test: the
+labeled/parallel split, the exclusion of shared sentences, and the overlap check that stops a run."""
+
+import csv
+import dataclasses
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from hf_lowres.data.overlap import SentenceOverlapError
+
+
+TRANSFER_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "nusax_transfer.py"
+NUSAX_NAMES = {
+    "ind": "indonesian", "ace": "acehnese", "bjn": "banjarese", "eng": "english", "mad": "madurese", "nij": "ngaju",
+    "sun": "sundanese", "ban": "balinese", "bug": "buginese", "jav": "javanese", "min": "minangkabau",
+    "bbc": "toba_batak",
+}  # fmt: skip
+LABELS = ["negative"] * 8 + ["neutral"] * 5 + ["positive"] * 7  # 20 train ids
+
+
+@pytest.fixture(scope="module")
+def transfer():
+    # A private copy of the script's module: its settings and data cache belong to this file alone.
+    spec = importlib.util.spec_from_file_location("_hf_lowres_benchmarks_nusax_transfer", TRANSFER_PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    module.SETTINGS.update(labeled_rows=10, ood_pairs_per_language=4)
+    yield module
+    del sys.modules[spec.name]
+
+
+@pytest.fixture(scope="module")
+def data_root(transfer, tmp_path_factory):
+    return build_data(tmp_path_factory.mktemp("data"), transfer)
+
+
+def write_csv(path: Path, header: list, rows: list) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def build_data(root: Path, transfer) -> tuple[Path, str]:
+    """A NusaX folder (20 train / 3 valid / 3 test ids, 12 languages) and NusaTranslation files for btk, jav, mad,
+    min, sun and bew. One P id's Buginese sentence is a NusaX test sentence (returned: that id); NusaTranslation btk
+    train repeats a pair and holds a pair whose target is a jav test sentence and one whose Indonesian is a NusaX
+    labeled sentence."""
+    ids = [str(100 + k) for k in range(20)]
+    labeled, parallel = transfer.split_labeled_parallel(
+        ids, [transfer.CLASS_NAMES.index(label) for label in LABELS], 0, 10
+    )
+    shared_id = parallel[0]
+    splits = {
+        "train": (ids, LABELS),
+        "valid": (["v0", "v1", "v2"], LABELS[::7]),
+        "test": (["t0", "t1", "t2"], LABELS[::7]),
+    }
+
+    def text(lang, split, i):
+        if lang == "bug" and split == "train" and i == shared_id:
+            return "ind test sentence t1"  # a P sentence that is also a test sentence (of another language)
+        return f"{lang} {split} sentence {i}"
+
+    for split, (split_ids, labels) in splits.items():
+        for lang, name in NUSAX_NAMES.items():
+            rows = [(i, text(lang, split, i), label) for i, label in zip(split_ids, labels)]
+            write_csv(root / "nusax" / "sentiment" / name / f"{split}.csv", ["id", "text", "label"], rows)
+        header = ["", *NUSAX_NAMES.values()]
+        rows = [[k, *(text(lang, split, i) for lang in NUSAX_NAMES)] for k, i in enumerate(split_ids)]
+        write_csv(root / "nusax" / "mt" / f"{split}.csv", header, rows)
+    for code in ("btk", "jav", "mad", "min", "sun", "bew"):
+        for split, n in (("train", 12), ("valid", 2), ("test", 2)):
+            rows = [(f"indolem-{split}-{k}", f"tweet {split} {k}", f"{code} tweet {split} {k}") for k in range(n)]
+            if code == "btk" and split == "train":
+                rows += [
+                    rows[0],
+                    ("x1", "tweet x1", "jav tweet test 1"),
+                    ("x2", f"eng train sentence {labeled[0]}", "y"),
+                ]
+            write_csv(
+                root / "nusawrites" / f"nusa_kalimat-mt-{code}-{split}.csv", ["id", "ind_text", "tgt_text"], rows
+            )
+    return root, shared_id
+
+
+def test_split_is_stratified_deterministic_and_disjoint(transfer):
+    ids = [str(k) for k in range(500)]
+    labels = [0] * 192 + [1] * 119 + [2] * 189  # NusaX-Senti train's label counts
+    labeled, parallel = transfer.split_labeled_parallel(ids, labels, 0, 250)
+    label_of = dict(zip(ids, labels))
+    # Largest remainder: 96 / 59.5 / 94.5 -> the one left over goes to the lower label id of the tied remainders.
+    assert [sum(label_of[i] == c for i in labeled) for c in range(3)] == [96, 60, 94]
+    assert len(parallel) == 250 and not set(labeled) & set(parallel) and set(labeled) | set(parallel) == set(ids)
+    assert labeled == sorted(labeled, key=int)  # file order
+    assert transfer.split_labeled_parallel(ids, labels, 0, 250) == (labeled, parallel)
+    assert transfer.split_labeled_parallel(ids, labels, 1, 250)[0] != labeled
+    with pytest.raises(ValueError, match="labeled=500 must be between 1 and 499"):
+        transfer.split_labeled_parallel(ids, labels, 0, 500)
+    with pytest.raises(ValueError, match="the train ids repeat"):
+        transfer.split_labeled_parallel(["1", "1", "2"], [0, 0, 1], 0, 1)
+
+
+def test_protocol_data_drops_and_counts_shared_sentences(transfer, data_root):
+    root, shared_id = data_root
+    data = transfer.protocol_data(str(root))
+    assert len(data.labeled) == 10 and set(data.labeled["id"]) == set(data.labeled_ids)
+    assert not set(data.labeled_ids) & set(data.parallel_ids)
+    # The P Buginese sentence that is a test sentence is dropped, with its pair, and counted.
+    assert shared_id not in [i for i, _ in data.parallel_text["bug"]]
+    assert shared_id not in [i for i, _, _ in data.pairs["bug"]]
+    assert len(data.pairs["jav"]) == 10 and len(data.pairs["bug"]) == 9
+    assert data.excluded["P sentences bug"] == 1 and data.excluded["P pairs eng-bug"] == 1
+    assert data.excluded["P pairs eng-jav"] == 0
+    # NusaTranslation btk (NusaX bbc): the pair whose target is a jav *test* sentence and the one whose Indonesian is
+    # a labeled English sentence are dropped; the repeated pair counted apart. bew's valid/test are references too.
+    assert data.excluded["NusaTranslation btk train pairs (shared with a reference or empty)"] == 2
+    assert data.excluded["NusaTranslation btk train pairs (repeated)"] == 1
+    assert set(data.ood_pairs) == {"bbc", "jav", "mad", "min", "sun"}
+    assert all(len(pairs) == 4 for pairs in data.ood_pairs.values())
+    assert "NusaTranslation valid+test (6 languages)" in data.references
+    ood = transfer.pair_rows(data, "out_of_domain")
+    assert sum(r["source_lang"] == "eng" and r["target_lang"] == "ind" for r in ood) == 10  # P's eng<->ind pairs
+    assert {r["target_lang"] for r in ood if r["source_lang"] == "ind"} == {"bbc", "jav", "mad", "min", "sun"}
+    assert transfer.ood_aligned_languages() == ["ind", "bbc", "jav", "mad", "min", "sun"]
+
+
+def test_overlap_check_passes_on_the_protocol_and_stops_a_run_that_reuses_labeled_sentences(
+    transfer, data_root, capsys
+):
+    root, _ = data_root
+    data = transfer.protocol_data(str(root))
+    pseudo = {i: 2 for i, _ in transfer.parallel_english(data)}
+    for arm in transfer.ARMS:
+        report = transfer.check_overlap(arm, data, pseudo if arm == "T" else None)
+        assert report["total"] == 0
+        assert "labeled rows (L)" in report["per_signal"]
+    printed = capsys.readouterr().out
+    assert (
+        "[D_ood] overlap check: 0 shared sentences (labeled rows (L) 0 of 10, alignment pairs (both sides) 0"
+        in printed
+    )
+    # T trains on P's target sides with the pseudo-labels, never on P's gold labels.
+    rows = transfer.projection_rows(data, pseudo)
+    assert len(rows) == sum(len(p) for p in data.pairs.values()) and {r["label"] for r in rows} == {2}
+    with pytest.raises(ValueError, match="the pseudo-labels lack 10 P ids"):
+        transfer.projection_rows(data, {})
+
+    # What protocol v1 did: pairs for the labeled ids (translations of the labeled sentences).
+    text = {lang: dict(zip(data.sentiment[lang]["train"]["id"], data.sentiment[lang]["train"]["text"]))
+            for lang in ("eng", *transfer.TARGETS)}  # fmt: skip
+    leaky = {t: [(i, text["eng"][i], text[t][i]) for i in data.labeled_ids] for t in transfer.TARGETS}
+    with pytest.raises(SentenceOverlapError) as error:
+        transfer.check_overlap("D", dataclasses.replace(data, pairs=leaky))
+    message = str(error.value)
+    assert "alignment pairs (both sides) vs L (12 languages): 220" in message  # 10 ids x 11 targets x 2 sides
+    assert f"'eng train sentence {data.labeled_ids[0]}'" in message
+    assert "[D] overlap check: 220 shared sentences" in capsys.readouterr().out
+
+
+def test_smoke_cuts_every_source_but_the_trimming_text_stays_whole(transfer, data_root, monkeypatch):
+    root, _ = data_root
+    monkeypatch.setattr(transfer, "SMOKE_ROWS", 3)
+    full = transfer.protocol_data(str(root), smoke=False)
+    small = transfer.protocol_data(str(root), smoke=True)
+    assert len(small.labeled) == 3 and all(len(p) == 3 for p in small.pairs.values())
+    assert len(full.labeled) == 10 and small.summary()["smoke"] and not full.summary()["smoke"]
+    texts = set(transfer.benchmark_texts(str(root)))
+    assert {t for pairs in full.ood_pairs.values() for pair in pairs for t in pair} <= texts
+    assert {t for _, t in full.parallel_text["bbc"]} <= texts

@@ -81,7 +81,8 @@ def measured_seconds() -> dict:
         seconds = run["seconds"]
         adapters = seconds.get("language_adapters_or_load", 0.0)
         times[(run["model"], run["arm"])].append(seconds["total"] - adapters)
-        if adapters > ADAPTER_BUILD_MIN_SECONDS:
+        # Only an arm on language adapters can have trained them (the span also holds loading the data).
+        if adapters > ADAPTER_BUILD_MIN_SECONDS and nusax_transfer.ARMS[run["arm"]]["language_adapters"]:
             times[(run["model"], "language_adapters")].append(adapters)
     for path in TRANSFER_RUNS.glob("*__raw_backbone.json"):
         times[(path.name.split("__")[0], "raw_backbone")].append(json.loads(path.read_text())["seconds"])

@@ -36,16 +36,19 @@ def test_measured_seconds_take_the_median_and_keep_adapter_training_apart(run_al
     write_run(run_all, "minilm-en", "B", 1, total=210.0, adapters=1.0)
     write_run(run_all, "minilm-en", "B", 2, total=260.0, adapters=1.0)
     write_run(run_all, "me5-small", "D_ood", 0, total=300.0, adapters=1.0)
+    write_run(run_all, "me5-small", "A", 0, total=400.0, adapters=90.0)  # a slow data load, no adapters
     (run_all.TRANSFER_RUNS / "me5-small__raw_backbone.json").write_text(json.dumps({"seconds": 120.0}))
     (run_all.BACKTRANSLATION_RUNS / "seed0.json").write_text(json.dumps({"seconds": {"total": 100.0}}))
     seconds = run_all.measured_seconds()
     assert seconds[("minilm-en", "B")] == 209.0  # median of 200, 209, 259
     assert seconds[("minilm-en", "language_adapters")] == 500.0
     assert seconds[("me5-small", "D_ood")] == 299.0
+    assert seconds[("me5-small", "A")] == 310.0
+    assert seconds[("me5-small", "language_adapters")] == run_all.FALLBACK_SECONDS[("me5-small", "language_adapters")]
     assert seconds[("me5-small", "raw_backbone")] == 120.0
     assert seconds[("bt", "seed")] == 100.0
     # Nothing measured: the fallback.
-    assert seconds[("me5-small", "A")] == run_all.FALLBACK_SECONDS[("me5-small", "A")]
+    assert seconds[("minilm-en", "A")] == run_all.FALLBACK_SECONDS[("minilm-en", "A")]
     assert seconds[("minilm-en", "raw_backbone")] == run_all.FALLBACK_SECONDS[("minilm-en", "raw_backbone")]
 
 

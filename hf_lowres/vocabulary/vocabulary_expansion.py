@@ -62,7 +62,9 @@ def expand_vocabulary(
     `num_new_tokens` tokens absent from the base vocabulary that save the most tokens (`select_new_tokens`); add them
     to the subword model (`extend_tokenizer`); resize the input (and tied output) embeddings; initialize the new rows
     (`initialize_new_embeddings`). Rows of old ids are untouched, so inputs whose segmentation does not change give
-    the same outputs as before.
+    the same outputs as before. The same arguments give the same tokens, ids and `tokenizer.json` in every process:
+    target tokenizers are trained reproducibly (`train_target_tokenizer`) and candidates are ranked by
+    (gain, count, token).
 
     Mean initialization is the default: Yamaguchi et al. (2024, "Vocabulary Expansion for Low-resource Cross-lingual
     Transfer") find it robust with little target data; `focus` follows Dobler & de Melo (2023, "FOCUS") and WECHSEL

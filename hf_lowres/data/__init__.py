@@ -1,7 +1,8 @@
-"""hf_lowres' data pipeline: the corpus schema, loaders, back-translation, filtering, mixing and publishing."""
+"""hf_lowres' data pipeline: the corpus schema, loaders, back-translation, lexicons, filtering, mixing, publishing."""
 
 from .back_translation import BackTranslationConfig, BackTranslator, GenerationStats, generate_back_translations
 from .cleaning import CleaningReport
+from .code_switching import CodeSwitchingCallback, CodeSwitchingTransform, apply_code_switching
 from .conll import MASAKHANER_LANGUAGES, MASAKHANER_TAGS, load_conll, load_masakhaner
 from .errors import CorpusFormatError
 from .filters import (
@@ -18,6 +19,8 @@ from .filters import (
 )
 from .language_names import LANGUAGE_NAME_TO_CODE, LANGUAGES, language_code_from_name, resolve_language
 from .language_sampling import TemperatureLanguageSampler, temperature_sampling_probabilities
+from .lexicon import Lexicon, LexiconCoverage, LexiconReport, compose_lexicons
+from .lexicon_loaders import LEXICON_FORMATS, load_lexicon, load_lexicon_directory
 from .mixing import BT_TAG, add_tag_token, balance_languages, mix_corpora, tag_synthetic_sources
 from .monolingual import load_monolingual
 from .noise import add_noise
@@ -41,6 +44,14 @@ from .schema import (
     validate_corpus,
 )
 from .translation_codes import CONVENTIONS, detect_convention, language_token_id, model_language_code
+from .word_translation import (
+    PROVENANCE_COLUMN_FEATURES,
+    add_provenance_columns,
+    translate_dataset,
+    translate_text,
+    translate_tokens,
+    translate_train,
+)
 
 
 __all__ = [
@@ -49,14 +60,18 @@ __all__ = [
     "CORPUS_FEATURES",
     "LANGUAGES",
     "LANGUAGE_NAME_TO_CODE",
+    "LEXICON_FORMATS",
     "MASAKHANER_LANGUAGES",
     "MASAKHANER_TAGS",
     "MONOLINGUAL_FEATURES",
     "NUSAX_LANGUAGES",
     "ORIGINS",
+    "PROVENANCE_COLUMN_FEATURES",
     "BackTranslationConfig",
     "BackTranslator",
     "CleaningReport",
+    "CodeSwitchingCallback",
+    "CodeSwitchingTransform",
     "CopyFilter",
     "CorpusFilter",
     "CorpusFormatError",
@@ -67,13 +82,19 @@ __all__ = [
     "GenerationStats",
     "LanguageIdFilter",
     "LengthRatioFilter",
+    "Lexicon",
+    "LexiconCoverage",
+    "LexiconReport",
     "Provenance",
     "RoundTripChrFFilter",
     "TemperatureLanguageSampler",
     "add_noise",
+    "add_provenance_columns",
     "add_tag_token",
+    "apply_code_switching",
     "balance_languages",
     "build_corpus",
+    "compose_lexicons",
     "corpus_dataset_card",
     "corpus_from_pairs",
     "corpus_from_rows",
@@ -85,6 +106,8 @@ __all__ = [
     "language_code_from_name",
     "language_token_id",
     "load_conll",
+    "load_lexicon",
+    "load_lexicon_directory",
     "load_masakhaner",
     "load_monolingual",
     "load_moses",
@@ -99,5 +122,9 @@ __all__ = [
     "resolve_language",
     "tag_synthetic_sources",
     "temperature_sampling_probabilities",
+    "translate_dataset",
+    "translate_text",
+    "translate_tokens",
+    "translate_train",
     "validate_corpus",
 ]

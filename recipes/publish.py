@@ -27,6 +27,10 @@ class PublishArguments:
     commit_message: str | None = field(default=None, metadata={"help": "The commit message."})
     create_pr: bool = field(default=False, metadata={"help": "Open a pull request instead of committing to main."})
     token: str | None = field(default=None, metadata={"help": "A Hub token (default: HF_TOKEN or a stored login)."})
+    overwrite_card: bool = field(
+        default=False,
+        metadata={"help": "Replace the repo's README.md even if it was edited on the Hub (kept by default)."},
+    )
 
 
 def make_parser() -> RecipeParser:
@@ -56,6 +60,7 @@ def main(args: PublishArguments, inputs: None = None):
         revision=args.revision,
         commit_message=args.commit_message,
         create_pr=args.create_pr,
+        overwrite_card=args.overwrite_card,
     )
     print(f"pushed {args.adapters_dir} to {args.repo_id}: {getattr(commit, 'commit_url', commit)}")
     return commit

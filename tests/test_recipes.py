@@ -1,5 +1,6 @@
 """The recipes end to end on tiny models and tiny data, the YAML/command-line parser, and the `hf-lowres` command."""
 
+import json
 import pathlib
 import subprocess
 import sys
@@ -315,16 +316,26 @@ def test_publish_recipe_pushes_through_the_hub_server(tiny_bert_dir, hub_server,
     manager.save(tmp_path / "adapters")
     mark = hub_server.log_mark()
     code = f"""
-import sys
+import json, sys
+from huggingface_hub import HfApi, hf_hub_download
 from hf_lowres.cli import main
-sys.exit(main(["publish", "--adapters_dir", {str(tmp_path / "adapters")!r}, "--repo_id", "alice/publish-recipe",
-               "--private", "--commit_message", "recipe push"]))
+args = ["publish", "--adapters_dir", {str(tmp_path / "adapters")!r}, "--repo_id", "alice/publish-recipe"]
+assert main([*args, "--private", "--commit_message", "recipe push"]) == 0
+HfApi().upload_file(path_or_fileobj=b"my own card", path_in_repo="README.md", repo_id="alice/publish-recipe")
+card = lambda: open(hf_hub_download("alice/publish-recipe", "README.md", force_download=True)).read()
+assert main(args) == 0
+kept = card()
+assert main([*args, "--overwrite_card"]) == 0
+print(json.dumps({{"kept": kept, "overwritten": card()}}))
 """
     result = run_with_hub(hub_server, code)
     assert result.returncode == 0, result.stderr[-2000:]
     paths = [entry.path for entry in hub_server.request_log(since=mark)]
     assert any("/commit/" in path for path in paths)
     assert hub_server.token not in result.stdout + result.stderr
+    cards = json.loads(result.stdout.strip().splitlines()[-1])
+    assert cards["kept"] == "my own card"  # a card edited on the Hub survives a re-push...
+    assert cards["overwritten"] != "my own card" and "hf_lowres" in cards["overwritten"]  # ...unless asked
 
 
 DEMO_PATHS = {

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import fnmatch
 import glob
-import hashlib
 import json
 import os
 import re
@@ -26,6 +25,8 @@ import torch
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from transformers.utils import logging
 
+from ..adapters.adapter_files import sha256_file
+
 
 logger = logging.get_logger(__name__)
 
@@ -35,7 +36,6 @@ _MARKER_FORMAT = "hf_lowres.checkpoint"
 _MARKER_VERSION = 1
 _CHECKPOINT_RE = re.compile(rf"^{PREFIX_CHECKPOINT_DIR}-(\d+)$")
 _TORCH_SUFFIXES = (".pt", ".pth", ".bin")
-_HASH_CHUNK = 1 << 20
 
 
 class IncompleteCheckpointError(ValueError):
@@ -63,14 +63,6 @@ class CheckpointProblem:
     fatal: bool = False
 
 
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _checkpoint_files(checkpoint_dir: str) -> list[str]:
     """Every file under `checkpoint_dir` (relative, `/`-separated, sorted), the marker and its temporary excluded."""
     files = []
@@ -95,7 +87,7 @@ def write_completion_marker(checkpoint_dir: str | os.PathLike, global_step: int 
     files = {}
     for relative in _checkpoint_files(checkpoint_dir):
         path = os.path.join(checkpoint_dir, relative)
-        files[relative] = {"size": os.path.getsize(path), "sha256": _sha256(path)}
+        files[relative] = {"size": os.path.getsize(path), "sha256": sha256_file(path)}
     marker = {"format": _MARKER_FORMAT, "version": _MARKER_VERSION, "global_step": global_step, "files": files}
     temporary = os.path.join(checkpoint_dir, CHECKPOINT_COMPLETE_NAME + ".tmp")
     with open(temporary, "w") as f:
@@ -228,7 +220,7 @@ def checkpoint_problems(
                 f"{relative} has {size} bytes, {CHECKPOINT_COMPLETE_NAME} recorded {entry['size']} (truncated or "
                 "changed after the checkpoint was written)"
             )
-        elif verify_hashes and _sha256(path) != entry["sha256"]:
+        elif verify_hashes and sha256_file(path) != entry["sha256"]:
             problems[relative] = CheckpointProblem(
                 f"{relative} differs from the sha256 recorded in {CHECKPOINT_COMPLETE_NAME} (changed or damaged "
                 "after the checkpoint was written)"

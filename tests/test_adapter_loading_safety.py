@@ -315,3 +315,15 @@ def test_backbone_kwargs_only_build_the_recorded_backbone(tmp_path):
     masked_lm = LowResForMaskedLM(LowResConfig(text_config=tiny_backbone_config("bert"), languages=LANGUAGES))
     with pytest.raises(ValueError, match="no effect with `model=`"):
         AdapterManager.from_pretrained(tmp_path, model=masked_lm, backbone_kwargs={"revision": "x"})
+
+
+def test_class_names_come_back_from_the_task_heads_config(tmp_path):
+    manager = _randomized_manager()
+    manager.model.config.id2label = {0: "negative", 1: "neutral", 2: "positive"}
+    manager.model.config.label2id = {"negative": 0, "neutral": 1, "positive": 2}
+    manager.save(tmp_path / "adapters")
+    model = _fresh_classifier()
+    assert model.config.id2label[0] == "LABEL_0"  # built without names, as `from_backbone(...)` does by default
+    AdapterManager.from_pretrained(tmp_path / "adapters", model=model)
+    assert model.config.id2label == {0: "negative", 1: "neutral", 2: "positive"}
+    assert model.config.label2id["positive"] == 2

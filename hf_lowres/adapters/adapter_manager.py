@@ -16,7 +16,7 @@ from torch import nn
 from .. import models as lowres_models
 from ..models import validate_language_codes
 from ..vocabulary import trainable_token_indices
-from .adapter_files import file_manifest, load_lora_config, read_safetensors, verify_manifest
+from .adapter_files import file_manifest, load_lora_config, read_json_object, read_safetensors, verify_manifest
 from .composition import RECORDED_LOWRES_FIELDS, TASK_NAME, AdapterComposition
 from .constants import (
     COMPOSITION_FILE,
@@ -460,6 +460,8 @@ class AdapterManager:
         lm_head = lm_head_parameters(model)
         if "lm_head" in composition.heads and lm_head and composition.model_class == type(model).__name__:
             load_parameters(lm_head, os.path.join(directory, LM_HEAD_FILE), "the MLM/LM head")
+        if manager._task_head_owner is not None:
+            manager._restore_class_names(os.path.join(directory, manager._task_head_owner, HEAD_CONFIG_FILE))
         active = [n for n in composition.active if n in manager.adapters]
         if active:
             info = [manager.adapters[n] for n in active]
@@ -468,6 +470,23 @@ class AdapterManager:
                 task=next((i["task"] for i in info if i["kind"] == "task"), None),
             )
         return manager
+
+    def _restore_class_names(self, head_config_path: str) -> None:
+        """Gives a model built without class names (`LABEL_0`, ...) those the task head was trained with."""
+        if not os.path.isfile(head_config_path):
+            return
+        head_config = read_json_object(head_config_path, "the task head's classes (num_labels, id2label)")
+        id2label = head_config.get("id2label")
+        config = self.model.config
+        if not isinstance(id2label, dict) or len(id2label) != config.num_labels:
+            return
+        if not all(isinstance(v, str) for v in id2label.values()) or set(id2label) != {
+            str(i) for i in range(config.num_labels)
+        }:
+            raise ValueError(f"{head_config_path}: `id2label` should map 0..{config.num_labels - 1} to class names.")
+        if config.id2label == {i: f"LABEL_{i}" for i in range(config.num_labels)}:
+            config.id2label = {int(k): v for k, v in id2label.items()}
+            config.label2id = {v: k for k, v in config.id2label.items()}
 
     def _load_adapter(self, directory: str, name: str, composition: AdapterComposition, strict: bool = True) -> None:
         adapter_dir = os.path.join(directory, name)

@@ -20,6 +20,14 @@ from transformers import AutoTokenizer
 
 from hf_lowres import LowResForSequenceClassification
 from hf_lowres.adapters import COMPOSITION_FILE, AdapterManager
+from hf_lowres.data import (
+    CodeSwitchingCallback,
+    CodeSwitchingTransform,
+    Lexicon,
+    apply_code_switching,
+    load_lexicon_directory,
+    translate_train,
+)
 from hf_lowres.evaluation import (
     PerLanguageReport,
     SequenceClassificationPredictor,
@@ -72,6 +80,23 @@ class TrainTaskArguments:
     baseline_report: str | None = field(default=None, metadata={"help": "An earlier results.json to compare with."})
     run_name_in_report: str = field(default="hf_lowres", metadata={"help": "This run's name in the table and chart."})
     license: str = field(default="unknown", metadata={"help": "License recorded in the model card."})
+    lexicon_dir: str | None = field(
+        default=None,
+        metadata={"help": "Bilingual lexicons from --source_language (GATITOS en_<x>.tsv or NusaX-Lexicon CSVs)."},
+    )
+    lexicon_languages: list[str] | None = field(
+        default=None, metadata={"help": "Target languages to read from --lexicon_dir (default: those it covers)."}
+    )
+    translate_train: bool = field(
+        default=False, metadata={"help": "Add a word-translated copy of the labeled rows per lexicon language."}
+    )
+    code_switching_word_ratio: float = field(
+        default=0.0,
+        metadata={"help": "CoSDA-ML code-switching: share of words switched, drawn anew each epoch (0: off)."},
+    )
+    code_switching_sentence_ratio: float = field(
+        default=1.0, metadata={"help": "Code-switching: share of sentences switched at all."}
+    )
 
     def __post_init__(self):
         for name in ("languages", "class_names"):
@@ -90,6 +115,17 @@ class TrainTaskArguments:
             check_range(name, getattr(self, name), minimum=1, integer=True, allow_none=True)
         for name in ("max_length", "lora_r", "lora_alpha"):
             check_range(name, getattr(self, name), minimum=1, integer=True)
+        for name in ("code_switching_word_ratio", "code_switching_sentence_ratio"):
+            check_range(name, getattr(self, name), minimum=0.0, maximum=1.0)
+        if (self.translate_train or self.code_switching_word_ratio > 0) and not self.lexicon_dir:
+            raise ValueError("`translate_train` and `code_switching_word_ratio` need `lexicon_dir` (the lexicons).")
+        if self.lexicon_languages:
+            unknown = [code for code in self.lexicon_languages if code not in self.languages]
+            if unknown or self.source_language in self.lexicon_languages:
+                raise ValueError(
+                    f"`lexicon_languages` {self.lexicon_languages} must be target languages of `languages` "
+                    f"{self.languages} (not the source language {self.source_language!r})."
+                )
 
 
 @dataclass
@@ -102,6 +138,7 @@ class TrainTaskInputs:
     unlabeled: list[Dataset]
     pairs: list[Dataset]
     baseline: PerLanguageReport | None
+    lexicons: dict[str, Lexicon]
 
 
 def make_parser() -> RecipeParser:
@@ -150,9 +187,34 @@ def check_inputs(
         [("--unlabeled_files", dataset) for dataset in unlabeled],
         [("--parallel_file", dataset) for dataset in pairs],
     )
+    lexicons = {}
+    if script_args.lexicon_dir:
+        lexicons = checks.run("--lexicon_dir", read_lexicons, script_args) or {}
     checks.run("--model_name_or_path", check_model_path, script_args.model_name_or_path)
     checks.raise_if_any()
-    return TrainTaskInputs(train, validation, test_sets, unlabeled, pairs, baseline)
+    return TrainTaskInputs(train, validation, test_sets, unlabeled, pairs, baseline, lexicons)
+
+
+def read_lexicons(script_args: TrainTaskArguments) -> dict[str, Lexicon]:
+    """The lexicons from the source language into `lexicon_languages` (default: every target the folder covers)."""
+    wanted = script_args.lexicon_languages
+    if wanted:
+        return load_lexicon_directory(script_args.lexicon_dir, script_args.source_language, wanted)
+    lexicons = {}
+    for language in script_args.languages:
+        if language == script_args.source_language:
+            continue
+        try:
+            lexicons.update(load_lexicon_directory(script_args.lexicon_dir, script_args.source_language, [language]))
+        except ValueError as error:  # the folder has no lexicon into this language
+            logger.info("no lexicon into %s in %s: %s", language, script_args.lexicon_dir, error)
+    if not lexicons:
+        raise ValueError(
+            f"{script_args.lexicon_dir} has no lexicon from {script_args.source_language!r} into any of "
+            f"{script_args.languages}."
+        )
+    logger.info("lexicons from %s: %s", script_args.lexicon_dir, {k: len(v) for k, v in lexicons.items()})
+    return lexicons
 
 
 def main(
@@ -189,10 +251,41 @@ def main(
             label_column=script_args.label_column,
         )  # fmt: skip
 
+    train_rows = inputs.train.map(lambda _: {"lang": script_args.source_language})
+    if script_args.translate_train:  # translate-train from a lexicon: English rows + one word-translated copy each
+        train_rows = translate_train(
+            train_rows, inputs.lexicons, text_column=script_args.text_column, seed=training_args.seed
+        )
+    callbacks = []
+    if script_args.code_switching_word_ratio > 0:
+        switch = CodeSwitchingTransform(
+            inputs.lexicons,
+            word_ratio=script_args.code_switching_word_ratio,
+            sentence_ratio=script_args.code_switching_sentence_ratio,
+            seed=training_args.seed,
+            text_column=script_args.text_column,
+            tokenizer=tokenizer,
+            max_length=script_args.max_length,
+        )
+        rows = train_rows.rename_column(script_args.label_column, "labels").select_columns(
+            [script_args.text_column, "labels", "lang"]
+        )
+        train_dataset = apply_code_switching(rows, switch)
+        callbacks.append(CodeSwitchingCallback(switch))
+    else:
+        train_dataset = tokenize_text(
+            train_rows,
+            tokenizer,
+            script_args.max_length,
+            script_args.text_column,
+            label_column=script_args.label_column,
+        )
+
     trainer = CrossLingualTrainer(
         manager.peft_model,
         training_args,
-        train_dataset=prepare(inputs.train),
+        train_dataset=train_dataset,
+        callbacks=callbacks or None,
         eval_dataset=prepare(inputs.validation) if inputs.validation is not None else None,
         unlabeled_dataset=data_args.load_unlabeled(tokenizer, script_args.max_length, inputs.unlabeled),
         parallel_dataset=data_args.load_pairs(tokenizer, script_args.max_length, inputs.pairs),

@@ -363,3 +363,43 @@ def test_example_configs_parse_with_their_recipe(config):
     paths = DEMO_PATHS[recipe] if config.name.startswith("demo_") else []
     arguments = parser.parse_args_and_config(["--config", str(config), *paths])
     assert arguments and all(hasattr(a, "__dataclass_fields__") for a in arguments)
+
+
+def test_train_task_trains_on_lexicon_translations_and_code_switching(tiny_bert_dir, tmp_path, monkeypatch):
+    import importlib
+
+    recipe = importlib.import_module("hf_lowres.recipes.train_task")
+    seen = {}
+
+    class RecordingTrainer(recipe.CrossLingualTrainer):
+        def __init__(self, *args, train_dataset=None, callbacks=None, **kwargs):
+            seen["train"], seen["callbacks"] = train_dataset, callbacks
+            super().__init__(*args, train_dataset=train_dataset, callbacks=callbacks, **kwargs)
+
+    monkeypatch.setattr(recipe, "CrossLingualTrainer", RecordingTrainer)
+    lexicons = tmp_path / "gatitos"
+    lexicons.mkdir()
+    (lexicons / "en_jav.tsv").write_text("food\tpanganan\nlike\tseneng\ngood\tapik\nbad\tala\nmovie\tfilm\n")
+    (lexicons / "en_ace.tsv").write_text("food\tbu\n")  # a language the run does not train: not read
+    args = ["train_task", "--model_name_or_path", str(tiny_bert_dir), "--languages", "eng", "jav",
+            "--train_file", write_csv(tmp_path / "train.csv", ENGLISH),
+            "--test_files", f"jav={write_csv(tmp_path / 'jav.csv', JAVANESE_LABELED)}",
+            "--class_names", "negative", "neutral", "positive", "--lexicon_dir", str(lexicons)]  # fmt: skip
+
+    assert cli_main([*args, "--translate_train", "true", "--output_dir", str(tmp_path / "g"), *TRAINING]) == 0
+    train = seen["train"]
+    assert len(train) == 2 * len(ENGLISH) and train["lang"].count("jav") == len(ENGLISH)
+    tokenizer = recipe.AutoTokenizer.from_pretrained(tiny_bert_dir)
+    javanese = [ids for ids, lang in zip(train["input_ids"], train["lang"]) if lang == "jav"]
+    assert tokenizer("i seneng this panganan")["input_ids"] in javanese  # "i like this food", word by word
+    assert tokenizer("i like this food")["input_ids"] not in javanese
+
+    out = tmp_path / "h"
+    assert cli_main([*args, "--code_switching_word_ratio", "1.0", "--output_dir", str(out), *TRAINING]) == 0
+    switch = seen["callbacks"][0].transform
+    assert switch.languages == ["jav"] and switch.word_ratio == 1.0
+    assert switch.switch_text("i like this food", epoch=0) == "i seneng this panganan"
+
+    with pytest.raises(SystemExit) as error:  # no lexicon: a usage error before anything loads
+        cli_main([*args[:-2], "--translate_train", "true", "--output_dir", str(out), *TRAINING])
+    assert error.value.code == 2

@@ -198,6 +198,8 @@ def main() -> None:
         flush=True,
     )
     print("\n".join(lines), flush=True)
+    if args.smoke:
+        print(f"smoke run into {results_dir} (the budget above is that of the real runs, not of this check)")
     started = time.time()
     timings = {}
     if not args.report:

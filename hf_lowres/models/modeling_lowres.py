@@ -6,6 +6,9 @@ keep every import here relative (single dot) or from transformers/torch, and nev
 (under remote code it is loaded from a second copy of its module).
 """
 
+import logging
+import re
+import threading
 from dataclasses import dataclass
 
 import torch
@@ -15,10 +18,22 @@ from torch.nn import functional as F
 from transformers import PreTrainedModel
 from transformers import initialization as init
 from transformers.utils import ModelOutput
+from transformers.utils.loading_report import LoadStateDictInfo, log_state_dict_report
 
 from .configuration_lowres import LowResConfig
 from .language_discriminator import LanguageDiscriminator
 from .pooling import pool_hidden_states
+
+
+logger = logging.getLogger(__name__)
+
+# transformers' loading messages, held back while `from_backbone` loads a backbone: its load report (a table of
+# MISSING / UNEXPECTED keys) and the warning it gives when both halves of a tied pair are absent from the checkpoint.
+_TRANSFORMERS_LOADING_LOGGER = "transformers.modeling_utils"
+_LOAD_REPORT_MARK = " LOAD REPORT"
+_TIED_PAIR_ABSENT = re.compile(r"This checkpoint seem corrupted\. .*? to tie (\S+) to (\S+), but both are absent")
+# How the line `from_backbone` logs names hf_lowres' own heads.
+_HEAD_ROLES = {"discriminator": "language discriminator", "classifier": "task head"}
 
 
 @dataclass
@@ -109,6 +124,11 @@ class LowResPreTrainedModel(PreTrainedModel):
 
         The backbone is loaded with the Auto class this model needs (`AutoModelForMaskedLM` for
         `LowResForMaskedLM`, so the pretrained MLM head is kept); only the discriminator and task heads are new.
+        One log line names the weights that are new by design: hf_lowres' heads, and the head of the backbone's
+        Auto class when the checkpoint is a plain backbone without one (e.g. the masked-LM head of a BERT saved as
+        `BertModel`), with the checkpoint weights that class does not use (its pooler). transformers' load report
+        and its "checkpoint seem corrupted" warning are silenced for exactly those keys; any other missing,
+        unexpected or mismatched weight is still reported in transformers' table.
 
         Args:
             backbone (`str` or `PreTrainedModel`): a checkpoint (Hub id or local directory) or a loaded model of
@@ -124,13 +144,15 @@ class LowResPreTrainedModel(PreTrainedModel):
         >>> model = LowResForSequenceClassification.from_backbone("xlm-roberta-base", ["eng", "jav"], num_labels=3)
         ```
         """
+        new_in_backbone: dict = {}
         if isinstance(backbone, str):
             kwargs = {"dtype": torch.float32, **(backbone_kwargs or {})}
-            backbone = getattr(transformers, cls._backbone_auto_class).from_pretrained(backbone, **kwargs)
+            backbone, new_in_backbone = _load_backbone(cls._backbone_auto_class, backbone, kwargs)
         # Building the composite config resets the sub-config's attention implementation: keep the backbone's.
         config_kwargs.setdefault("attn_implementation", backbone.config._attn_implementation)
         config = LowResConfig(text_config=backbone.config, languages=languages, **config_kwargs)
         model = cls(config, backbone=backbone)
+        _log_new_weights(model, new_in_backbone)
         # New heads are built in float32: give them the backbone's dtype so the forward pass does not mix dtypes.
         return model.to(backbone.dtype)
 
@@ -250,6 +272,142 @@ class LowResPreTrainedModel(PreTrainedModel):
             return_dict=True,
             **backbone_kwargs,
         )
+
+
+class _HeldLoadingMessages(logging.Filter):
+    """Holds back transformers' load report and tied-pair warnings during one load, to be re-emitted without the keys
+    that are new by design (`_load_backbone`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.thread = threading.get_ident()  # a load running at the same time in another thread is left alone
+        self.reports: list[logging.LogRecord] = []
+        self.tied_pairs: list[tuple[logging.LogRecord, tuple[str, str]]] = []
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.thread != self.thread:
+            return True
+        message = record.getMessage()
+        if _LOAD_REPORT_MARK in message.split("\n", 1)[0]:
+            self.reports.append(record)
+            return False
+        tied = _TIED_PAIR_ABSENT.match(message)
+        if tied:
+            self.tied_pairs.append((record, tied.groups()))
+            return False
+        return True
+
+
+def _load_backbone(auto_class_name: str, name_or_path: str, kwargs: dict) -> tuple[PreTrainedModel, dict]:
+    """Loads a backbone with transformers' Auto class and reports what transformers would, except the weights that are
+    new or unused by design (see `_weights_new_by_design`), which are returned instead (an empty dict when none).
+
+    transformers logs its report from inside `from_pretrained`: a filter on its logger holds this thread's report back
+    for the length of the call, then the report is logged again without those keys (nothing when none is left).
+    """
+    transformers_logger = logging.getLogger(_TRANSFORMERS_LOADING_LOGGER)
+    held = _HeldLoadingMessages()
+    transformers_logger.addFilter(held)
+    try:
+        backbone, info = getattr(transformers, auto_class_name).from_pretrained(
+            name_or_path, **{**kwargs, "output_loading_info": True}
+        )
+    except BaseException:
+        # The report explains the error (a size mismatch, a conversion error): show it as transformers would.
+        transformers_logger.removeFilter(held)
+        for record in [r for r, _ in held.tied_pairs] + held.reports:
+            transformers_logger.handle(record)
+        raise
+    finally:
+        transformers_logger.removeFilter(held)
+    by_design = _weights_new_by_design(backbone, info["missing_keys"], info["unexpected_keys"])
+    expected = by_design.get("missing", set())
+    for record, pair in held.tied_pairs:
+        if not set(pair) <= expected:
+            transformers_logger.handle(record)
+    remaining = LoadStateDictInfo(
+        missing_keys=set(info["missing_keys"]) - expected,
+        unexpected_keys=set(info["unexpected_keys"]) - by_design.get("unused", set()),
+        mismatched_keys=set(info["mismatched_keys"]),
+        error_msgs=[],
+        conversion_errors={},
+        skipped_pp_keys=set(),
+    )
+    # Mismatches that were not allowed raised above; here the report only informs.
+    log_state_dict_report(
+        model=backbone,
+        pretrained_model_name_or_path=name_or_path,
+        ignore_mismatched_sizes=True,
+        loading_info=remaining,
+        logger=transformers_logger,
+    )
+    return backbone, by_design
+
+
+def _weights_new_by_design(backbone: PreTrainedModel, missing: set[str], unexpected: set[str]) -> dict:
+    """The keys a load from a plain backbone misses or leaves unused by design.
+
+    When the Auto class adds a head to the base transformer (`BertForMaskedLM` = `bert` + `cls`) and the checkpoint
+    holds none of that head's weights, it is a plain backbone: the head is new (initialized here, trained by
+    hf_lowres). Its weights that the class does not build (e.g. BERT's pooler under a masked-LM head) are unused. A
+    head only partly absent is a damaged checkpoint, not a design: it is left to transformers' report.
+
+    Returns:
+        `dict`: ``{"head": [module names], "missing": {keys}}``, plus ``"unused"`` (keys) and ``"unused_modules"``
+        when the checkpoint holds weights the class does not build; empty when nothing is new by design.
+    """
+    base = backbone.base_model
+    if base is backbone:
+        return {}
+    base_path = next(name for name, module in backbone.named_modules() if module is base)
+    tied = set(getattr(backbone, "all_tied_weights_keys", None) or {})
+    head_keys = {key for key in backbone.state_dict() if not key.startswith(base_path + ".")}
+    head_missing = head_keys & set(missing)
+    # Tied keys that are not missing were tied to a weight of the base transformer, not read from the checkpoint.
+    if not head_missing or head_keys - head_missing - tied:
+        return {}
+    by_design = {"head": sorted({key.split(".", 1)[0] for key in head_missing}), "missing": head_missing}
+    if unexpected:
+        try:
+            with torch.device("meta"):  # shapes only: no memory, no initialization
+                plain = transformers.AutoModel.from_config(backbone.config)
+        except Exception:  # a class without a plain AutoModel (or needing remote code): leave them to the report
+            plain = None
+        if plain is not None:
+            plain_keys = set(plain.state_dict())
+            unused = {key for key in unexpected if key.removeprefix(base_path + ".") in plain_keys}
+            if unused:
+                by_design["unused"] = unused
+                by_design["unused_modules"] = sorted(
+                    {key.removeprefix(base_path + ".").split(".")[0] for key in unused}
+                )
+    return by_design
+
+
+def _log_new_weights(model: "LowResPreTrainedModel", new_in_backbone: dict) -> None:
+    """Says in one line which weights of a model built by `from_backbone` are new by design, and why."""
+    new = [
+        f"{name} ({_HEAD_ROLES.get(name, 'hf_lowres head')})"
+        for name, child in model.named_children()
+        if name != "backbone" and next(child.parameters(), None) is not None
+    ]
+    backbone_class = type(model.backbone).__name__
+    new += [
+        f"backbone.{name} ({backbone_class}'s head; the checkpoint has none)"
+        for name in new_in_backbone.get("head", [])
+    ]
+    source = model.backbone.name_or_path or "a backbone built in code"
+    message = (
+        f"{type(model).__name__} on {source}: weights new by design, initialized here (then trained, or loaded "
+        f"with saved adapters): {', '.join(new)}"
+    )
+    if new_in_backbone.get("unused"):
+        message += (
+            f"; not used: the checkpoint's {', '.join(new_in_backbone['unused_modules'])} ({backbone_class} has none)"
+        )
+    # A pretrained head the checkpoint lacks changes what the backbone does (it starts from random weights): a warning.
+    # hf_lowres' own heads are always new: information.
+    (logger.warning if new_in_backbone.get("head") else logger.info)(message + ".")
 
 
 class LowResModel(LowResPreTrainedModel):

@@ -116,9 +116,24 @@ ARMS = {
     "E": {"language_adapters": True, "adversarial": True, "alignment": "in_domain"},
     "F": {"language_adapters": True, "adversarial": True, "alignment": "in_domain", "vocabulary": True},
     "T": {"language_adapters": False, "adversarial": False, "alignment": False, "projection": True},
-}
+    # Lexicon arms (issue 16): `lexicon` names a folder of LEXICON_DIRS; `lexicon_use` is "translate" (word-translated
+    # copies of L, labels kept) or "code_switch" (L code-switched anew each epoch).
+    "G": {"language_adapters": False, "adversarial": False, "alignment": False, "lexicon": "gatitos",
+          "lexicon_use": "translate"},
+    "H": {"language_adapters": False, "adversarial": False, "alignment": False, "lexicon": "gatitos",
+          "lexicon_use": "code_switch"},
+    "G+D": {"language_adapters": False, "adversarial": False, "alignment": "in_domain", "lexicon": "gatitos",
+            "lexicon_use": "translate"},
+    "G_nusax": {"language_adapters": False, "adversarial": False, "alignment": False, "lexicon": "nusax",
+                "lexicon_use": "translate"},
+}  # fmt: skip
 # Run order (arm-major): the baseline and the decisive comparisons first, so that a cut run still has them.
-ARM_PRIORITY = ["A", "D", "D_ood", "T", "E", "F", "B", "C"]
+ARM_PRIORITY = ["A", "D", "D_ood", "T", "G", "G+D", "H", "G_nusax", "E", "F", "B", "C"]
+# The bilingual lexicons of the lexicon arms, under the data folder (see ../shared/data/README.md). GATITOS (English ->
+# X, built independently of every test set) covers ace, ban, bbc, bjn, bug, mad, min; the NusaX lexicon (Indonesian ->
+# X, composed through its English list: eng->ind->X) covers every target but ind, and its provenance is unknown (it
+# may hold test-sentence words), so its arm is only reported beside the GATITOS one.
+LEXICON_DIRS = {"gatitos": "gatitos", "nusax": "nusax/lexicon"}
 # T trains on the pseudo-labels that this arm's run (same model and seed) writes.
 PSEUDO_LABEL_ARM = "A"
 MODELS = ["minilm-en", "me5-small"]
@@ -153,7 +168,12 @@ SETTINGS = {
     "new_token_init": "mean",
     "target_vocab_size": 8000,
     "new_token_min_count": 2,
+    # Arm H only: CoSDA-ML's (Qin et al., 2020) word and sentence ratios, the library's defaults.
+    "code_switching_word_ratio": 0.5,
+    "code_switching_sentence_ratio": 1.0,
 }
+# The settings of the real runs, before `--smoke` changes some: the trimmed vocabulary is built from their text.
+FULL_SETTINGS = dict(SETTINGS)
 # `--smoke`: the whole pipeline on a few rows, into a scratch folder; its numbers mean nothing.
 SMOKE_SETTINGS = {
     "task_epochs": 2,
@@ -463,8 +483,65 @@ def projection_rows(data: ProtocolData, pseudo_labels: dict) -> list[dict]:
     return [{"text": x, "label": pseudo_labels[i], "lang": t} for t in TARGETS for i, _, x in data.pairs[t]]
 
 
-def training_signals(spec: dict, data: ProtocolData, pseudo_labels: dict | None = None) -> dict[str, list[str]]:
-    """Source name -> every sentence an arm trains on from that source (what `check_overlap` checks)."""
+# ----------------------------------------------------------------------------------------------- lexicon arms
+@functools.lru_cache(maxsize=4)
+def lexicons_of(name: str, data_dir: str) -> dict:
+    """{target: English -> target `Lexicon`} for the targets the lexicon `name` (a key of `LEXICON_DIRS`) covers."""
+    from hf_lowres.data import load_lexicon_directory
+
+    directory = Path(data_dir) / LEXICON_DIRS[name]
+    # GATITOS holds 173 languages: only the NusaX targets it has are read.
+    wanted = [t for t in TARGETS if (directory / f"en_{t}.tsv").is_file()] if name == "gatitos" else None
+    lexicons = load_lexicon_directory(directory, source_lang=SOURCE, languages=wanted)
+    return {t: lexicons[t] for t in TARGETS if t in lexicons}
+
+
+def english_labeled_rows(data: ProtocolData):
+    """L as `text`, `label`, `lang` (= English) rows: what word translation and code-switching read."""
+    return data.labeled.select_columns(["text", "label"]).map(lambda _: {"lang": SOURCE})
+
+
+def word_translated_rows(spec: dict, data: ProtocolData, seed: int, data_dir: str):
+    """G's extra rows: one word-by-word translation of L into each language the lexicon covers (labels kept;
+    longest match, a choice among translations seeded by `seed`, unknown words kept)."""
+    from hf_lowres.data import translate_train
+
+    lexicons = lexicons_of(spec["lexicon"], data_dir)
+    return translate_train(english_labeled_rows(data), lexicons, keep_source=False, seed=seed)
+
+
+def code_switching_transform(spec: dict, seed: int, data_dir: str, tokenizer=None):
+    """H's transform: CoSDA-ML code-switching of L into the lexicon's languages, drawn anew each epoch."""
+    from hf_lowres.data import CodeSwitchingTransform
+
+    return CodeSwitchingTransform(
+        lexicons_of(spec["lexicon"], data_dir), word_ratio=SETTINGS["code_switching_word_ratio"],
+        sentence_ratio=SETTINGS["code_switching_sentence_ratio"], seed=seed, tokenizer=tokenizer,
+        max_length=SETTINGS["max_length"],
+    )  # fmt: skip
+
+
+def lexicon_signals(spec: dict, data: ProtocolData, seed: int, data_dir: str, epochs: int | None = None) -> dict:
+    """Source name -> the sentences a lexicon arm adds: G's translations of L, or the code-switched L that H reads
+    in each of its `epochs` (default `task_epochs`; the draws depend only on seed, epoch and sentence)."""
+    if not spec.get("lexicon"):
+        return {}
+    name = spec["lexicon"]
+    if spec["lexicon_use"] == "translate":
+        return {f"word-translated L ({name})": list(word_translated_rows(spec, data, seed, data_dir)["text"])}
+    if spec["lexicon_use"] == "code_switch":
+        switch = code_switching_transform(spec, seed, data_dir)
+        epochs = SETTINGS["task_epochs"] if epochs is None else epochs
+        texts = [switch.switch_text(text, epoch=e) for e in range(epochs) for text in data.labeled["text"]]
+        return {f"code-switched L ({name})": texts}
+    raise ValueError(f"unknown lexicon_use {spec['lexicon_use']!r}; expected 'translate' or 'code_switch'.")
+
+
+def training_signals(
+    spec: dict, data: ProtocolData, pseudo_labels: dict | None = None, lexicon_texts: dict | None = None
+) -> dict[str, list[str]]:
+    """Source name -> every sentence an arm trains on from that source (what `check_overlap` checks);
+    `lexicon_texts` is `lexicon_signals`' result for the lexicon arms."""
     signals = {"labeled rows (L)": list(data.labeled["text"])}
     if spec["language_adapters"]:
         for lang in LANGUAGES:
@@ -480,6 +557,7 @@ def training_signals(spec: dict, data: ProtocolData, pseudo_labels: dict | None 
     if spec.get("projection"):
         signals["pseudo-labeled rows (P targets)"] = [r["text"] for r in projection_rows(data, pseudo_labels)]
         signals["pseudo-label inputs (P English)"] = [eng for i, eng in parallel_english(data)]
+    signals.update(lexicon_texts or {})
     return signals
 
 
@@ -489,16 +567,20 @@ def parallel_english(data: ProtocolData) -> list[tuple[str, str]]:
     return [(i, english[i]) for i in data.parallel_ids if i in english]
 
 
-def check_overlap(arm: str, data: ProtocolData, pseudo_labels: dict | None = None) -> dict:
+def check_overlap(
+    arm: str, data: ProtocolData, pseudo_labels: dict | None = None, lexicon_texts: dict | None = None
+) -> dict:
     """Checks that arm `arm` trains on no sentence of L (its own labeled rows aside) or of any valid/test set.
 
-    Prints the count per source and returns the report as a dict; raises `SentenceOverlapError` with the
-    offending sentences if any count is not 0.
+    The lexicon arms' rows are L itself, translated or code-switched (labeled data, like L): they are checked
+    against every valid and test set, not against L's gold translations. Prints the count per source and returns
+    the report as a dict; raises `SentenceOverlapError` with the offending sentences if any count is not 0.
     """
     from hf_lowres.data.overlap import find_overlaps
 
-    signals = training_signals(ARMS[arm], data, pseudo_labels)
-    report = find_overlaps(signals, data.references, skip=[("labeled rows (L)", "L (12 languages)")])
+    signals = training_signals(ARMS[arm], data, pseudo_labels, lexicon_texts)
+    own = ["labeled rows (L)", *(lexicon_texts or {})]
+    report = find_overlaps(signals, data.references, skip=[(name, "L (12 languages)") for name in own])
     print(f"[{arm}] {report.summary()}", flush=True)
     report.raise_if_any(f"arm {arm} (protocol {PROTOCOL})")
     return report.to_dict()
@@ -523,13 +605,24 @@ def model_dir(name: str, data_dir: str) -> str:
 @functools.lru_cache(maxsize=2)
 def benchmark_texts(data_dir: str) -> tuple[str, ...]:
     """Every sentence protocol v2 tokenizes: NusaX-Senti (all splits, 12 languages), NusaX-MT test pairs and the
-    NusaTranslation pairs of D_ood (also with `--smoke`: the trimmed copy does not depend on it)."""
+    NusaTranslation pairs of D_ood, the lexicons' words and the lexicon arms' rows (also with `--smoke`: the trimmed
+    copy does not depend on it)."""
     data = protocol_data(data_dir, smoke=False)
     texts = [t for splits in data.sentiment.values() for ds in splits.values() for t in ds["text"]]
     for target in TARGETS:
         rows = mt_test(data_dir, target)
         texts += list(rows["source_text"]) + list(rows["target_text"])
     texts += [t for pairs in data.ood_pairs.values() for pair in pairs for t in pair]
+    # The lexicon arms read words the corpus may not have: every translation (as written and capitalized, as
+    # case-preserving replacement writes it), and the exact rows G and H train on for the seeds of the real runs.
+    for name in sorted({spec["lexicon"] for spec in ARMS.values() if spec.get("lexicon")}):
+        for lexicon in lexicons_of(name, data_dir).values():
+            for translations in lexicon.as_dict().values():
+                texts += [form for t in translations for form in (t, t[:1].upper() + t[1:])]
+    for spec in ARMS.values():
+        for seed in SEEDS:
+            signals = lexicon_signals(spec, data, seed, data_dir, epochs=FULL_SETTINGS["task_epochs"])
+            texts += [t for rows in signals.values() for t in rows]
     return tuple(texts)
 
 
@@ -706,7 +799,8 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
     started = time.time()
     data = protocol_data(data_dir)
     pseudo_labels = dict(zip(pseudo["ids"], pseudo["labels"])) if pseudo else None
-    overlap = check_overlap(arm, data, pseudo_labels)  # before anything trains; raises on any shared sentence
+    lexicon_texts = lexicon_signals(spec, data, seed, data_dir)
+    overlap = check_overlap(arm, data, pseudo_labels, lexicon_texts)  # before training; raises on a shared sentence
     path = model_dir(model_name, data_dir)
     # Language adapters are trained once per model (seed `language_adapter_seed`) and shared by every task seed:
     # training 12 MLM adapters costs more than a whole task run on 2 CPU cores.
@@ -737,6 +831,26 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
         projected = Dataset.from_list(projection_rows(data, pseudo_labels))
         projected = tokenize_text(projected, tokenizer, s["max_length"], label_column="label")
         train = concatenate_datasets([train, projected])
+    lexicon_callbacks, lexicon_used = [], None
+    if spec.get("lexicon"):
+        lexicon_used = {"name": spec["lexicon"], "use": spec["lexicon_use"],
+                        "languages": {t: {"entries": len(lexicon), "direction": lexicon.direction}
+                                      for t, lexicon in lexicons_of(spec["lexicon"], data_dir).items()}}  # fmt: skip
+    if spec.get("lexicon_use") == "translate":  # G: L plus its word translations, labels kept
+        translated = word_translated_rows(spec, data, seed, data_dir)
+        for t, entry in lexicon_used["languages"].items():  # the share of words the lexicon translated
+            entry["translated_share"] = float(np.mean([share for lang, share in zip(translated["lang"],
+                                                       translated["translated_share"]) if lang == t]))  # fmt: skip
+        translated = translated.select_columns(["text", "label", "lang"])
+        train = concatenate_datasets([train, tokenize_text(translated, tokenizer, s["max_length"],
+                                                           label_column="label")])  # fmt: skip
+    elif spec.get("lexicon_use") == "code_switch":  # H: L code-switched on every read, anew each epoch
+        from hf_lowres.data import CodeSwitchingCallback, apply_code_switching
+
+        switch = code_switching_transform(spec, seed, data_dir, tokenizer)
+        rows = english_labeled_rows(data).rename_column("label", "labels")
+        train = apply_code_switching(rows, switch)
+        lexicon_callbacks.append(CodeSwitchingCallback(switch))
     unlabeled = None
     if adversarial:
         unlabeled = concatenate_datasets([
@@ -805,7 +919,7 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
         )  # fmt: skip
         trainer = CrossLingualTrainer(manager.peft_model, args, train_dataset=train, unlabeled_dataset=unlabeled,
                                       parallel_dataset=parallel, processing_class=tokenizer,
-                                      callbacks=[EpochEval()])  # fmt: skip
+                                      callbacks=[*lexicon_callbacks, EpochEval()])  # fmt: skip
         t_train = time.time()
         trainer.train()
         train_seconds = time.time() - t_train
@@ -858,6 +972,7 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
         "settings": SETTINGS,
         "data": data.summary(),
         "overlap": overlap,
+        "lexicon": lexicon_used,
         "train_rows": len(train),
         "pairs": len(pairs) if pairs is not None else 0,
         "unlabeled_rows": len(unlabeled) if unlabeled is not None else 0,
@@ -1068,7 +1183,11 @@ def report(command: str | None = None) -> dict:
         "NusaTranslation ind<->X pairs (tweets; X = " + ", ".join(t for t in aligned if t != "ind") + ") plus P's "
         "eng<->ind pairs, out-of-domain (" + ", ".join(t for t in TARGETS if t not in aligned) + " unaligned); E = "
         "B + C + D; F = E + vocabulary adaptation; T projection reference: A's classifier labels P's English side, "
-        "a fresh task adapter trains on P's 11 target sides with those labels plus L.",
+        "a fresh task adapter trains on P's 11 target sides with those labels plus L. Lexicon arms: G = A + one "
+        "word-by-word GATITOS translation of L into each language GATITOS has (ace, ban, bbc, bjn, bug, mad, min), "
+        "English kept; H = A + L code-switched with GATITOS anew each epoch (CoSDA-ML); G+D = G + D; G_nusax = G with "
+        "the NusaX lexicon (eng->ind->X through its English list, 10 targets; provenance unknown, shown beside G "
+        "only). The translations of L are labeled data: checked against every valid and test set.",
         "",
         "Settings (fixed in advance, not tuned on test): " + ", ".join(f"{k}={v}" for k, v in SETTINGS.items()),
         "",
@@ -1205,6 +1324,13 @@ def report(command: str | None = None) -> dict:
         cells = "; ".join(f"{a} {group_mean(a, aligned)} / {group_mean(a, unaligned)}" for a in arm_names)
         lines += ["", f"Mean selected accuracy over the {len(aligned)} languages D_ood aligns ({', '.join(aligned)}) "
                   f"/ the {len(unaligned)} it does not ({', '.join(unaligned)}): {cells}."]  # fmt: skip
+        without = [t for t in TARGETS if t not in LEXC_GEN_LANGUAGES]
+        cells = "; ".join(f"{a} {group_mean(a, without)}" for a in arm_names)
+        lines += ["", f"Mean selected accuracy over the {len(without)} targets without a GATITOS lexicon "
+                  f"({', '.join(without)}; G and H reach them only through related languages): {cells}."]  # fmt: skip
+        probe = lexicon_probe_reference(model)
+        if probe:
+            lines += ["", probe]
         if any(r["final_state_representations"] for a in arm_names for r in arms[a]):
             rep_arms = [a for a in arm_names if any(r["final_state_representations"] for r in arms[a])]
             lines += ["", f"### {model}: retrieval P@1 eng<->X (NusaX-MT test, {SETTINGS['retrieval_pairs']} pairs, "
@@ -1257,6 +1383,23 @@ def report(command: str | None = None) -> dict:
     (RESULTS_DIR / "nusax_transfer.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return summary
+
+
+def lexicon_probe_reference(model: str) -> str | None:
+    """The frozen-encoder lexicon floor of issue 16 (`lexicon_probe.py`), as a reference line under `model`'s table."""
+    path = DEFAULT_RESULTS_DIR / "lexicon_probe.json"
+    if not path.is_file():
+        return None
+    probe = json.loads(path.read_text())
+    if not probe["model"].startswith(model):
+        return None
+    cells = "; ".join(
+        f"{name} {arm['mean_11'][0] * 100:.1f} (LexC-Gen 7: {arm['mean_lexc_gen_7'][0] * 100:.1f})"
+        for name, arm in probe["arms"].items()
+    )
+    return (f"Reference, no fine-tuning (`benchmarks/lexicon_probe.py`, {probe['model']}, logistic regression on "
+            f"pooled embeddings, same L and test sets): {cells}; probe_G trains on L + its GATITOS word "
+            "translations, as G does.")  # fmt: skip
 
 
 def plot_arms(model: str, arms: dict) -> Path | None:

@@ -50,7 +50,7 @@ def build_data(root: Path, transfer) -> tuple[Path, str]:
     """A NusaX folder (20 train / 3 valid / 3 test ids, 12 languages) and NusaTranslation files for btk, jav, mad,
     min, sun and bew. One P id's Buginese sentence is a NusaX test sentence (returned: that id); NusaTranslation btk
     train repeats a pair and holds a pair whose target is a jav test sentence and one whose Indonesian is a NusaX
-    labeled sentence."""
+    labeled sentence. Lexicons: GATITOS en_ace / en_bug ("train", "sentence") and a NusaX lexicon (ind -> eng, ace)."""
     ids = [str(100 + k) for k in range(20)]
     labeled, parallel = transfer.split_labeled_parallel(
         ids, [transfer.CLASS_NAMES.index(label) for label in LABELS], 0, 10
@@ -86,6 +86,12 @@ def build_data(root: Path, transfer) -> tuple[Path, str]:
             write_csv(
                 root / "nusawrites" / f"nusa_kalimat-mt-{code}-{split}.csv", ["id", "ind_text", "tgt_text"], rows
             )
+    for target, words in (("ace", ("kreta", "ayat")), ("bug", ("kereta", "ada"))):
+        lines = [f"train\t{words[0]}", f"sentence\t{words[1]}"]
+        (root / "gatitos").mkdir(exist_ok=True)
+        (root / "gatitos" / f"en_{target}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_csv(root / "nusax" / "lexicon" / "english.csv", ["", "indonesian", "english"], [[0, "kereta", "train"]])
+    write_csv(root / "nusax" / "lexicon" / "acehnese.csv", ["", "indonesian", "acehnese"], [[0, "kereta", "kreta"]])
     return root, shared_id
 
 
@@ -173,3 +179,42 @@ def test_smoke_cuts_every_source_but_the_trimming_text_stays_whole(transfer, dat
     texts = set(transfer.benchmark_texts(str(root)))
     assert {t for pairs in full.ood_pairs.values() for pair in pairs for t in pair} <= texts
     assert {t for _, t in full.parallel_text["bbc"]} <= texts
+    # The lexicon arms' words (as written and capitalized, as replacement writes them) and the rows G trains on.
+    assert {"kreta", "Kreta", "ayat", "Ayat", "kereta", "ada"} <= texts
+    assert f"eng kreta ayat {full.labeled_ids[0]}" in texts
+
+
+def test_lexicon_arms_are_checked_on_exactly_what_they_train_on(transfer, data_root):
+    from hf_lowres.data import apply_code_switching
+
+    root, _ = data_root
+    data = transfer.protocol_data(str(root))
+    first = data.labeled_ids[0]
+    # G: one word-by-word translation of L per GATITOS language, labels kept.
+    signals = transfer.lexicon_signals(transfer.ARMS["G"], data, 0, str(root))
+    assert list(signals) == ["word-translated L (gatitos)"]
+    texts = signals["word-translated L (gatitos)"]
+    assert len(texts) == 2 * len(data.labeled)  # ace and bug
+    assert {f"eng kreta ayat {first}", f"eng kereta ada {first}"} <= set(texts)
+    report = transfer.check_overlap("G", data, lexicon_texts=signals)
+    assert report["total"] == 0 and "word-translated L (gatitos)" in report["per_signal"]
+    rows = transfer.word_translated_rows(transfer.ARMS["G"], data, 0, str(root))
+    assert list(rows["label"]) == 2 * list(data.labeled["label"])
+    # G_nusax reads the NusaX lexicon through its English list: eng -> ind -> ace.
+    nusax = transfer.lexicon_signals(transfer.ARMS["G_nusax"], data, 0, str(root))["word-translated L (nusax)"]
+    assert f"eng kreta sentence {first}" in nusax
+
+    # H: the check reads the code-switched rows the trainer reads, epoch by epoch, and they change across epochs.
+    switch = transfer.code_switching_transform(transfer.ARMS["H"], 0, str(root))
+    train = apply_code_switching(transfer.english_labeled_rows(data), switch)
+    read = []
+    for epoch in range(3):
+        switch.set_epoch(epoch)
+        read.append(list(train["text"]))
+    signals = transfer.lexicon_signals(transfer.ARMS["H"], data, 0, str(root), epochs=3)
+    assert signals == {"code-switched L (gatitos)": [text for epoch in read for text in epoch]}
+    assert read[0] != read[1] and any(text != original for text, original in zip(read[0], data.labeled["text"]))
+
+    # A lexicon row that is a test sentence stops the run: the translations of L are not exempt from the check.
+    with pytest.raises(SentenceOverlapError, match="word-translated L \\(gatitos\\) vs"):
+        transfer.check_overlap("G", data, lexicon_texts={"word-translated L (gatitos)": ["ace test sentence t0"]})

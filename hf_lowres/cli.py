@@ -1,4 +1,8 @@
-"""The `hf-lowres` command: `hf-lowres <recipe> [--config file.yaml] [arguments]`."""
+"""The `hf-lowres` command: `hf-lowres <command> [--config file.yaml] [arguments]`.
+
+Nothing heavy is imported before a command is chosen and its arguments parse: `hf-lowres --help` imports neither
+torch nor transformers, and a command imports its own module only (see `hf_lowres/__init__.py` for the package).
+"""
 
 from __future__ import annotations
 
@@ -15,14 +19,30 @@ RECIPES = {
     "train_translation": "fine-tune a seq2seq model with LoRA on real + back-translated pairs (BLEU/chrF)",
     "publish": "push adapters, heads and the model card to the Hub",
 }
+# Other commands: name -> (module with the same three functions, one-line description).
+TOOLS = {
+    "predict": (
+        "hf_lowres.prediction",
+        "label a CSV, JSONL or text file with a saved task adapter set (scored per language when it has labels)",
+    ),
+}
 
 
 def _usage() -> str:
-    width = max(len(name) for name in RECIPES)
-    lines = ["usage: hf-lowres <recipe> [--config file.yaml] [arguments]", "", "recipes:"]
+    width = max(len(name) for name in [*RECIPES, *TOOLS])
+    lines = ["usage: hf-lowres <command> [--config file.yaml] [arguments]", "", "recipes:"]
     lines += [f"  {name:<{width}}  {description}" for name, description in RECIPES.items()]
-    lines += ["", "`hf-lowres <recipe> --help` lists a recipe's arguments."]
+    lines += ["", "other commands:"]
+    lines += [f"  {name:<{width}}  {description}" for name, (_, description) in TOOLS.items()]
+    lines += [
+        "",
+        "`hf-lowres <command> --help` lists a command's own arguments; `--help-all` adds the Trainer's.",
+    ]
     return "\n".join(lines)
+
+
+def _module_of(name: str) -> str:
+    return TOOLS[name][0] if name in TOOLS else f"hf_lowres.recipes.{name}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,26 +51,32 @@ def main(argv: list[str] | None = None) -> int:
         print(_usage())
         return 0
     name, rest = argv[0], argv[1:]
-    if name not in RECIPES:
-        print(f"hf-lowres: unknown recipe {name!r}\n\n{_usage()}", file=sys.stderr)
+    if name not in RECIPES and name not in TOOLS:
+        print(f"hf-lowres: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
-    from hf_lowres.training.input_checks import InputError
 
-    recipe = importlib.import_module(f"hf_lowres.recipes.{name}")
-    parser = recipe.make_parser()
+    command = importlib.import_module(_module_of(name))
+    parser = command.make_parser()
     parser.prog = f"hf-lowres {name}"
+    if parser.description is None and command.__doc__:
+        parser.description = command.__doc__.strip()
     # User errors end here, as `error: ...` and exit status 2, before any model loads: a bad argument (its
-    # dataclass's `__post_init__`), a bad `--config`, then a missing or malformed data file or path (the recipe's
-    # `check_inputs` reads every one). An exception raised later is a bug, and keeps its traceback.
+    # dataclass's `__post_init__`), a bad `--config`, then a missing or malformed data file or path (the command's
+    # `check_inputs` reads every one). An exception raised later is a bug, and keeps its traceback, unless it is an
+    # `InputError` (a command that can only check an input once its model is loaded, e.g. a Hub repo, raises one).
     try:
         arguments = parser.parse_args_and_config(rest)
     except (ValueError, OSError) as error:
         parser.error(str(error))
+    import hf_lowres
+    from hf_lowres.training.input_checks import InputError
+
+    hf_lowres._import_api()  # the models and their Auto class registration, which `--help` did not need
     try:
-        inputs = recipe.check_inputs(*arguments)
+        inputs = command.check_inputs(*arguments)
+        command.main(*arguments, inputs=inputs)
     except InputError as error:
-        parser.error(str(error))
-    recipe.main(*arguments, inputs=inputs)
+        parser.input_error(str(error))
     return 0
 
 

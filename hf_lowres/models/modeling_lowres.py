@@ -7,6 +7,7 @@ keep every import here relative (single dot) or from transformers/torch, and nev
 """
 
 import logging
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -115,7 +116,7 @@ class LowResPreTrainedModel(PreTrainedModel):
     @classmethod
     def from_backbone(
         cls,
-        backbone: "str | PreTrainedModel",
+        backbone: "str | os.PathLike | PreTrainedModel",
         languages: list[str],
         backbone_kwargs: dict | None = None,
         **config_kwargs,
@@ -131,8 +132,9 @@ class LowResPreTrainedModel(PreTrainedModel):
         unexpected or mismatched weight is still reported in transformers' table.
 
         Args:
-            backbone (`str` or `PreTrainedModel`): a checkpoint (Hub id or local directory) or a loaded model of
-                the right Auto class.
+            backbone (`str`, `os.PathLike` or `PreTrainedModel`): a checkpoint (Hub id or local directory, e.g. the
+                `pathlib.Path` that `hf_lowres.pretrained.materialize` returns) or a loaded model of the right Auto
+                class.
             languages (`list[str]`): the discriminator's language codes, in order.
             backbone_kwargs (`dict`, *optional*): passed to the backbone's `from_pretrained` (e.g. `revision`,
                 `dtype`, `attn_implementation`). The default dtype is float32, the safe choice for training.
@@ -145,9 +147,10 @@ class LowResPreTrainedModel(PreTrainedModel):
         ```
         """
         new_in_backbone: dict = {}
-        if isinstance(backbone, str):
+        if isinstance(backbone, (str, os.PathLike)):
             kwargs = {"dtype": torch.float32, **(backbone_kwargs or {})}
-            backbone, new_in_backbone = _load_backbone(cls._backbone_auto_class, backbone, kwargs)
+            # A path is recorded as the string transformers would store (`name_or_path`, the adapters' composition).
+            backbone, new_in_backbone = _load_backbone(cls._backbone_auto_class, os.fspath(backbone), kwargs)
         # Building the composite config resets the sub-config's attention implementation: keep the backbone's.
         config_kwargs.setdefault("attn_implementation", backbone.config._attn_implementation)
         config = LowResConfig(text_config=backbone.config, languages=languages, **config_kwargs)

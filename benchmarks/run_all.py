@@ -56,9 +56,9 @@ TARGET_MINUTES = 120  # issue 8 / issue 15: `make bench` within 2 hours on 2 idl
 # cost per training row, pair and evaluated sentence.
 # The lexicon arms G, G+D and G_nusax train on 8 (11 for G_nusax) copies of L, H on L itself.
 _ME5_ARMS = {"A": 300, "B": 420, "C": 340, "D": 360, "D_ood": 360, "E": 500, "F": 520, "T": 760,
-             "G": 900, "H": 320, "G+D": 1000, "G_nusax": 1150}  # fmt: skip
+             "G": 900, "H": 320, "G+D": 1000, "G_nusax": 1150, "A_steps": 800}  # fmt: skip
 _MINILM_ARMS = {"A": 150, "B": 180, "C": 170, "D": 160, "D_ood": 160, "E": 220, "F": 250, "T": 330,
-                "G": 350, "H": 160, "G+D": 380, "G_nusax": 450}  # fmt: skip
+                "G": 350, "H": 160, "G+D": 380, "G_nusax": 450, "A_steps": 320}  # fmt: skip
 FALLBACK_SECONDS = {
     ("minilm-en", "language_adapters"): 480,  # 12 MLM adapters x 30 steps, once per model (and again for arm F)
     ("minilm-en", "raw_backbone"): 40,  # the 'before' representations (retrieval, probe)

@@ -54,10 +54,11 @@ def test_measured_seconds_take_the_median_and_keep_adapter_training_apart(run_al
 
 def test_budget_counts_only_what_the_cache_lacks(run_all):
     seconds = {key: 10.0 for key in run_all.FALLBACK_SECONDS}
-    assert len(run_all.ARMS) == 12  # A, B, C, D, D_ood, E, F, T and the lexicon arms G, H, G+D, G_nusax
+    # A, B, C, D, D_ood, E, F, T, the lexicon arms G, H, G+D, G_nusax and G's control A_steps
+    assert len(run_all.ARMS) == 13
     scratch, left, _ = run_all.budget(["minilm-en"], run_all.ARMS, [0, 1], seconds)
-    # The raw backbone, 2 adapter sets, 12 arms x 2 seeds, then 2 back-translation seeds.
-    assert scratch == 10.0 * (1 + 2 + 24 + 2)
+    # The raw backbone, 2 adapter sets, 13 arms x 2 seeds, then 2 back-translation seeds.
+    assert scratch == 10.0 * (1 + 2 + 26 + 2)
     assert left == scratch
     for arm in run_all.ARMS:
         for seed in (0, 1):

@@ -218,3 +218,13 @@ def test_lexicon_arms_are_checked_on_exactly_what_they_train_on(transfer, data_r
     # A lexicon row that is a test sentence stops the run: the translations of L are not exempt from the check.
     with pytest.raises(SentenceOverlapError, match="word-translated L \\(gatitos\\) vs"):
         transfer.check_overlap("G", data, lexicon_texts={"word-translated L (gatitos)": ["ace test sentence t0"]})
+
+
+def test_a_steps_trains_as_many_rows_as_g_on_the_real_lexicons(transfer):
+    # G trains on L + one translation per GATITOS language; its control A_steps repeats L as many times.
+    gatitos = transfer.DEFAULT_DATA_DIR / "gatitos"
+    if not gatitos.is_dir():
+        pytest.skip(f"needs the shared data ({gatitos})")
+    covered = [t for t in transfer.TARGETS if (gatitos / f"en_{t}.tsv").is_file()]
+    assert covered == transfer.LEXC_GEN_LANGUAGES
+    assert transfer.ARMS["A_steps"]["repeat_labeled"] == 1 + len(covered)

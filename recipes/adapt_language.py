@@ -19,7 +19,7 @@ from transformers import AutoTokenizer, DataCollatorForLanguageModeling
 
 from hf_lowres import LowResForMaskedLM
 from hf_lowres.adapters import COMPOSITION_FILE, AdapterManager
-from hf_lowres.hub import TrainingSummary, push_adapters_to_hub, write_model_card
+from hf_lowres.hub import DatasetSummary, TrainingSummary, push_adapters_to_hub, write_model_card
 from hf_lowres.recipe_parser import RecipeParser
 from hf_lowres.training import (
     CrossLingualDataArguments,
@@ -144,8 +144,13 @@ def main(
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
 
     manager.save(adapters_dir)
+    text = DatasetSummary.from_rows(inputs.text, script_args.text_file, role="language modeling")
     summary = TrainingSummary.from_manager(
-        manager, training_args, base_model=script_args.model_name_or_path, license=script_args.license
+        manager,
+        training_args,
+        datasets=[text, *data_args.describe(inputs.unlabeled, inputs.pairs)],
+        base_model=script_args.model_name_or_path,
+        license=script_args.license,
     )
     write_model_card(adapters_dir, summary)
     logger.info("language adapter %r saved to %s", script_args.language, adapters_dir)

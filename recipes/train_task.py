@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 
 import numpy as np
-from datasets import Dataset, concatenate_datasets
+from datasets import Dataset
 from transformers import AutoTokenizer
 
 from hf_lowres import LowResForSequenceClassification
@@ -35,7 +35,7 @@ from hf_lowres.evaluation import (
     plot_per_language_metrics,
 )
 from hf_lowres.hub import DatasetSummary, TrainingSummary, push_adapters_to_hub, write_model_card
-from hf_lowres.hub.training_summary import common_data_source
+from hf_lowres.hub.training_summary import common_data_source, resolve_hub_id
 from hf_lowres.recipe_parser import RecipeParser
 from hf_lowres.training import (
     CrossLingualDataArguments,
@@ -70,6 +70,13 @@ class TrainTaskArguments:
     task: str = field(default="sentiment", metadata={"help": "Name of the task adapter."})
     source_language: str = field(default="eng", metadata={"help": "The language of the labeled data."})
     validation_file: str | None = field(default=None, metadata={"help": "Labeled source-language dev data."})
+    source_test_file: str | None = field(
+        default=None,
+        metadata={
+            "help": "Labeled source-language test data: its accuracy is reported beside the zero-shot table "
+            "(source_results.json), not in its macro average."
+        },
+    )
     text_column: str = field(default="text", metadata={"help": "Text column of the labeled and test files."})
     label_column: str = field(default="label", metadata={"help": "Label column (names or ids)."})
     adapters_dir: str | None = field(default=None, metadata={"help": "Language adapters to compose (MAD-X)."})
@@ -140,6 +147,7 @@ class TrainTaskInputs:
     pairs: list[Dataset]
     baseline: PerLanguageReport | None
     lexicons: dict[str, Lexicon]
+    source_test: Dataset | None = None
 
 
 def make_parser() -> RecipeParser:
@@ -171,6 +179,11 @@ def check_inputs(
         language: labeled(f"--test_files ({language})", path, script_args.max_test_samples)
         for language, path in parse_language_files(script_args.test_files, "--test_files").items()
     }
+    source_test = (
+        labeled("--source_test_file", script_args.source_test_file, script_args.max_test_samples)
+        if script_args.source_test_file
+        else None
+    )
     unlabeled = data_args.read_unlabeled(checks)
     pairs = data_args.read_pairs(checks)
     if script_args.adapters_dir:
@@ -193,7 +206,7 @@ def check_inputs(
         lexicons = checks.run("--lexicon_dir", read_lexicons, script_args) or {}
     checks.run("--model_name_or_path", check_model_path, script_args.model_name_or_path)
     checks.raise_if_any()
-    return TrainTaskInputs(train, validation, test_sets, unlabeled, pairs, baseline, lexicons)
+    return TrainTaskInputs(train, validation, test_sets, unlabeled, pairs, baseline, lexicons, source_test)
 
 
 def read_lexicons(script_args: TrainTaskArguments) -> dict[str, Lexicon]:
@@ -297,14 +310,27 @@ def main(
 
     report = evaluate_zero_shot(manager, tokenizer, script_args, inputs.test_sets, inputs.baseline)
     output_dir = training_args.output_dir
-    report.to_markdown()
     report.to_json(os.path.join(output_dir, "results.json"))
     report.to_csv(os.path.join(output_dir, "results.csv"))
+    summary_lines = [report.to_markdown()]
+    if inputs.source_test is not None:  # in-language accuracy: what zero-shot transfer is measured against
+        source_report = evaluate_zero_shot(
+            manager, tokenizer, script_args, {script_args.source_language: inputs.source_test}
+        )
+        source_report.to_json(os.path.join(output_dir, "source_results.json"))
+        summary_lines.append(source_language_line(source_report, script_args.source_language))
     with open(os.path.join(output_dir, "results.md"), "w", encoding="utf-8") as f:
-        f.write(report.to_markdown() + "\n")
+        f.write("\n".join(summary_lines) + "\n")
     if inputs.baseline is not None:
-        plot_per_language_metrics([inputs.baseline, report], "accuracy", os.path.join(output_dir, "results.png"))
-    print(report.to_markdown())
+        plot_per_language_metrics(
+            [inputs.baseline, report],
+            "accuracy",
+            os.path.join(output_dir, "results.png"),
+            title="Zero-shot accuracy per language",
+            chance=1 / len(script_args.class_names),
+            note=chart_note(script_args.model_name_or_path, report),
+        )
+    print("\n".join(summary_lines))
 
     adapters_dir = os.path.join(output_dir, "adapters")
     manager.activate(language=source, task=script_args.task)
@@ -326,6 +352,26 @@ def main(
     return report
 
 
+def source_language_line(source_report: PerLanguageReport, language: str) -> str:
+    row = source_report[language]
+    return (
+        f"In-language ({language}) test: accuracy {row['accuracy']:.3f}, macro-F1 {row['macro_f1']:.3f} "
+        f"(n = {row['n']}); not in the zero-shot macro average."
+    )
+
+
+def chart_note(model_name_or_path: str, report: PerLanguageReport) -> str:
+    """The chart's caption: the model (its Hub id when known, never a machine path) and the test-set sizes."""
+    model = resolve_hub_id(model_name_or_path) or os.path.basename(os.path.normpath(model_name_or_path))
+    sizes = sorted({row["n"] for row in report.rows})
+    n = (
+        f"n = {sizes[0]} per language"
+        if len(sizes) == 1
+        else "n = " + ", ".join(f"{row['language']} {row['n']}" for row in report.rows)
+    )
+    return f"{model}; {n} (test)"
+
+
 def training_data(
     script_args: TrainTaskArguments,
     data_args: CrossLingualDataArguments,
@@ -339,15 +385,7 @@ def training_data(
             inputs.validation, script_args.validation_file, role="validation", language=script_args.source_language
         )
         data.append(validation)
-    unlabeled_files = parse_language_files(data_args.unlabeled_files, "--unlabeled_files").values()
-    data += [
-        DatasetSummary.from_rows(rows, path, role="unlabeled") for rows, path in zip(inputs.unlabeled, unlabeled_files)
-    ]
-    if inputs.pairs:
-        data.append(
-            DatasetSummary.from_rows(concatenate_datasets(inputs.pairs), data_args.parallel_file, role="parallel")
-        )
-    return data
+    return data + data_args.describe(inputs.unlabeled, inputs.pairs)
 
 
 def evaluate_zero_shot(

@@ -21,7 +21,13 @@ from hf_lowres import LowResForSeq2SeqLM
 from hf_lowres.adapters import AdapterManager
 from hf_lowres.data import mix_corpora
 from hf_lowres.evaluation import PerLanguageReport, evaluate_per_language
-from hf_lowres.hub import TrainingSummary, push_adapters_to_hub, results_from_report, write_model_card
+from hf_lowres.hub import (
+    DatasetSummary,
+    TrainingSummary,
+    push_adapters_to_hub,
+    results_from_report,
+    write_model_card,
+)
 from hf_lowres.recipe_parser import RecipeParser
 from hf_lowres.training import (
     CrossLingualTrainer,
@@ -170,9 +176,12 @@ def main(
     manager.save(adapters_dir, tokenizer=tokenizer)
     # The card's model-index is per language: each direction's scores go under its target language.
     by_target = {direction.split("-")[1]: scores for direction, scores in results_from_report(report).items()}
+    # The training mix (real pairs, and synthetic ones when mixed in, counted by origin), in every trained direction.
+    train_data = DatasetSummary.from_rows(inputs.train_pairs, script_args.train_file, role="parallel")
     summary = TrainingSummary.from_manager(
         manager,
         training_args,
+        datasets=[train_data],
         results=by_target,
         base_model=script_args.model_name_or_path,
         license=script_args.license,

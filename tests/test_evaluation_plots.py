@@ -66,3 +66,27 @@ def test_missing_matplotlib_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"hf-lowres\[plots\]"):
         plot_representations(_representations(0), LANGUAGES, tmp_path / "x.png")
+
+
+def test_bar_chart_draws_chance_line_and_note(tmp_path, monkeypatch):
+    from hf_lowres.evaluation import plots
+
+    drawn = {}
+
+    def keep(figure, plt, path):
+        axis = figure.axes[0]
+        drawn["lines"] = [(line.get_ydata()[0], line.get_label()) for line in axis.get_lines()]
+        drawn["texts"] = [text.get_text() for text in figure.texts]
+        drawn["legend"] = [text.get_text() for text in axis.get_legend().get_texts()]
+        return original(figure, plt, path)
+
+    original = plots._save
+    monkeypatch.setattr(plots, "_save", keep)
+    report = _report("me5-small", {"ace": 0.5, "bug": 0.4})
+    path = plot_per_language_metrics([report], "accuracy", tmp_path / "c.png", chance=1 / 3, note="me5-small, n = 10")
+    assert path.read_bytes().startswith(PNG_MAGIC)
+    assert drawn["lines"] == [(pytest.approx(1 / 3), "chance (0.33)")]
+    assert drawn["texts"] == ["me5-small, n = 10"]
+    assert "chance (0.33)" in drawn["legend"]
+    plot_per_language_metrics([report], "accuracy", tmp_path / "plain.png")
+    assert drawn["lines"] == [] and drawn["texts"] == []

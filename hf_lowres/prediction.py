@@ -252,19 +252,11 @@ def _read_delimited(path: str, delimiter: str, wanted: list[str]):
 
 def _read_json_lines(path: str, wanted: list[str]):
     from .data.errors import CorpusFormatError
-    from .data.text_reading import iter_lines
+    from .data.text_reading import JsonLines, iter_lines
 
-    columns, records, lines, blank = {}, [], [], 0
-    for number, line in iter_lines(path, _expected(".jsonl", wanted[0])):
-        if not line.strip():
-            blank += 1
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise CorpusFormatError(
-                f"not valid JSON ({e.msg} at column {e.colno}); expected one JSON object a line.", path, number
-            ) from None
+    columns, records, lines = {}, [], []
+    reader = JsonLines(iter_lines(path, _expected(".jsonl", wanted[0])), path)
+    for number, record in reader:
         if not isinstance(record, dict):
             raise CorpusFormatError(f"expected a JSON object, found {type(record).__name__}.", path, number)
         missing = [name for name in wanted if name not in record]
@@ -273,7 +265,7 @@ def _read_json_lines(path: str, wanted: list[str]):
         columns.update(dict.fromkeys(record))
         records.append(record)
         lines.append(number)
-    _log_blank_lines(path, blank)
+    _log_blank_lines(path, reader.blank_lines)
     return list(columns), records, lines
 
 

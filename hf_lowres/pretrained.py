@@ -51,6 +51,7 @@ import importlib.util
 import json
 import mmap
 import os
+import platform
 import shutil
 import struct
 import sys
@@ -690,7 +691,8 @@ def _build(model: PackagedModel, root: Path, target: Path, force: bool) -> None:
     from . import __version__
 
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{model.name}.partial-", dir=root))
+    _remove_stale_builds(root, model.name)
+    staging = Path(tempfile.mkdtemp(prefix=f"{_staging_prefix(model.name)}{os.getpid()}-", dir=root))
     try:
         start = time.perf_counter()
         model.build(staging)
@@ -712,6 +714,33 @@ def _build(model: PackagedModel, root: Path, target: Path, force: bool) -> None:
         os.replace(staging, target)  # readers never see a half-written folder
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _staging_prefix(name: str) -> str:
+    """The start of a build folder's name: ``.<model>.partial-<host>-`` then the building process's id."""
+    host = "".join(c if c.isalnum() else "_" for c in platform.node()) or "host"
+    return f".{name}.partial-{host}-"
+
+
+def _remove_stale_builds(root: Path, name: str) -> None:
+    """Deletes the build folders that a killed build of `name` on this host left (their process is gone)."""
+    prefix = _staging_prefix(name)
+    for folder in root.glob(f"{prefix}*"):
+        pid = folder.name[len(prefix) :].split("-", 1)[0]
+        if pid.isdigit() and not _process_exists(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only checks that the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    except OSError:  # e.g. Windows, where an id that is not running is an invalid argument
+        return False
+    return True
 
 
 def _make_readable(root: Path) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from import_checks import HEAVY_PACKAGES, imported_modules
 from transformers import AutoModel, BertModel
 
 from hf_lowres import pretrained
@@ -238,6 +239,22 @@ def test_an_interrupted_build_leaves_nothing_and_keeps_a_complete_copy(fake_mini
     assert json.loads((path / "config.json").read_text()) != {}  # the complete copy was not touched
 
 
+def test_a_killed_build_is_cleaned_up_by_the_next_one_a_running_one_is_not(fake_minilm):
+    # SIGKILL skips every `finally`: the next build removes the folder of a build whose process is gone.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    prefix = pretrained._staging_prefix("minilm-en")
+    fake_minilm.cache.mkdir(parents=True, exist_ok=True)
+    killed = fake_minilm.cache / f"{prefix}{dead.pid}-abc123"
+    running = fake_minilm.cache / f"{prefix}{os.getpid()}-def456"  # this process: alive, maybe still writing
+    other_model = fake_minilm.cache / f"{pretrained._staging_prefix('me5-small')}{dead.pid}-x"
+    for folder in (killed, running, other_model):
+        folder.mkdir()
+        (folder / "config.json").write_text("{}")
+    pretrained.materialize("minilm-en", fake_minilm.cache)
+    assert not killed.exists() and running.is_dir() and other_model.is_dir()
+
+
 def test_a_folder_without_its_marker_is_rebuilt(fake_minilm, tiny_checkpoint):
     target = fake_minilm.cache / "minilm-en"
     shutil.copytree(tiny_checkpoint, target)  # every file but the marker, as a copy made by hand
@@ -372,21 +389,9 @@ def test_the_command_reports_unknown_names_missing_packages_and_failed_checks(fa
     assert "minilm-en check FAILED" in capsys.readouterr().err
 
 
-def imported_modules(*argv) -> tuple[set[str], subprocess.CompletedProcess]:
-    """The top-level packages a fresh `python -X importtime ...` imports, and its result."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPROFILEIMPORTTIME"}
-    result = subprocess.run(
-        [sys.executable, "-X", "importtime", *argv], capture_output=True, text=True, timeout=120, env=env,
-        cwd=REPO_ROOT,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-2000:]
-    lines = result.stderr.splitlines()
-    return {line.rsplit("|", 1)[1].strip().split(".")[0] for line in lines if "import time:" in line}, result
-
-
 @pytest.mark.parametrize("argv", [["--help"], ["models", "--help"], ["models", "materialize", "--help"], ["models"]])
 def test_the_command_imports_neither_torch_nor_transformers(argv, tmp_path):
     modules, result = imported_modules("-m", "hf_lowres.cli", *argv)
     assert "hf_lowres" in modules
-    assert not modules & {"torch", "transformers", "peft", "datasets", "numpy"}
+    assert not modules & HEAVY_PACKAGES
     assert "models" in result.stdout

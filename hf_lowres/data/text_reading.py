@@ -18,7 +18,7 @@ import csv
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from .errors import CorpusFormatError
 
@@ -316,3 +316,33 @@ def json_text(value, path: str | os.PathLike, line: int | None, field: str) -> s
         path,
         line,
     )
+
+
+class JsonLines:
+    """The JSON values of JSON Lines text, ``(line_number, value)`` per non-blank line; counts the blank ones.
+
+    Args:
+        lines (`Iterable[tuple[int, str]]`): numbered lines, as `iter_lines` yields them.
+        path (`str` or `os.PathLike`): the file, named in errors.
+
+    Raises:
+        `CorpusFormatError`: while iterating, on a line that is not valid JSON (file, line and column named).
+    """
+
+    def __init__(self, lines: Iterable[tuple[int, str]], path: str | os.PathLike):
+        self.lines, self.path, self.blank_lines = lines, path, 0
+
+    def __iter__(self) -> Iterator[tuple[int, object]]:
+        for number, line in self.lines:
+            if not line.strip():
+                self.blank_lines += 1
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise CorpusFormatError(
+                    f"not valid JSON ({e.msg} at column {e.colno}); expected one JSON object per line.",
+                    self.path,
+                    number,
+                ) from None
+            yield number, value

@@ -15,6 +15,7 @@ import re
 from datasets import Dataset, Features, Value
 
 from ..data.errors import CorpusFormatError
+from ..data.text_reading import JsonLines
 
 
 logger = logging.getLogger(__name__)
@@ -307,19 +308,10 @@ def _csv_rows(path: str, content: str, delimiter: str, columns: list[str]):
 
 
 def _jsonl_rows(path: str, content: str, columns: list[str]):
-    blank = 0
-    for number, line in enumerate(io.StringIO(content, newline=""), start=1):
-        if not line.strip():
-            blank += 1
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise CorpusFormatError(
-                f"not valid JSON ({e.msg} at column {e.colno}); expected one JSON object per line.", path, number
-            ) from None
+    reader = JsonLines(enumerate(io.StringIO(content, newline=""), start=1), path)
+    for number, record in reader:
         yield number, "", _record_values(record, columns, path, number, "")
-    _log_blank_lines(path, blank)
+    _log_blank_lines(path, reader.blank_lines)
 
 
 def _json_array_rows(path: str, content: str, columns: list[str]):

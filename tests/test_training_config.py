@@ -18,6 +18,7 @@ NEW_FIELDS = {
     "alignment_weight",
     "alignment_loss",
     "alignment_temperature",
+    "alignment_gather_across_processes",
     "language_sampling_temperature",
     "language_column",
     "pair_source_language_column",

@@ -8,6 +8,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from .distributed import distributed_world_size, gather_with_grad
+
 
 ALIGNMENT_LOSS_KINDS = ("mse", "cosine", "contrastive")
 
@@ -33,6 +35,10 @@ class AlignmentLoss(nn.Module):
             Temperature of the contrastive loss (similarities are divided by it); ignored by the others.
         symmetric (`bool`, defaults to `True`):
             Contrastive only: average the source-to-target and target-to-source losses.
+        gather_across_processes (`bool`, defaults to `False`):
+            Contrastive only: under `torch.distributed` with several processes, contrast each local pair against
+            the pairs of every process (`gather_with_grad`), and weight the local sum so that DDP's averaging of
+            the gradients gives exactly the loss of one process holding the whole batch. No effect in one process.
 
     References:
         - van den Oord, Li & Vinyals, 2018. "Representation Learning with Contrastive Predictive Coding".
@@ -66,7 +72,13 @@ class AlignmentLoss(nn.Module):
     ```
     """
 
-    def __init__(self, kind: str = "contrastive", temperature: float = 0.05, symmetric: bool = True):
+    def __init__(
+        self,
+        kind: str = "contrastive",
+        temperature: float = 0.05,
+        symmetric: bool = True,
+        gather_across_processes: bool = False,
+    ):
         super().__init__()
         if kind not in ALIGNMENT_LOSS_KINDS:
             raise ValueError(f"`kind` must be one of {ALIGNMENT_LOSS_KINDS}, got {kind!r}.")
@@ -75,6 +87,7 @@ class AlignmentLoss(nn.Module):
         self.kind = kind
         self.temperature = float(temperature)
         self.symmetric = bool(symmetric)
+        self.gather_across_processes = bool(gather_across_processes)
 
     def forward(
         self, source: torch.Tensor, target: torch.Tensor, return_accuracy: bool = False
@@ -91,17 +104,34 @@ class AlignmentLoss(nn.Module):
         elif self.kind == "cosine":
             loss = (1.0 - F.cosine_similarity(source, target, dim=-1)).mean()
         else:
-            scores = self.similarity(source, target) / self.temperature
-            labels = torch.arange(scores.shape[0], device=scores.device)
-            loss = F.cross_entropy(scores, labels)
-            if self.symmetric:
-                loss = (loss + F.cross_entropy(scores.t(), labels)) / 2
+            loss = self._contrastive(source, target)
         if not return_accuracy:
             return loss
         with torch.no_grad():
             scores = self.similarity(source, target)
             accuracy = (scores.argmax(dim=1) == torch.arange(scores.shape[0], device=scores.device)).float().mean()
         return loss, accuracy
+
+    def _contrastive(self, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        processes = distributed_world_size() if self.gather_across_processes else 1
+        if processes > 1:
+            all_targets, offset, total = gather_with_grad(target)
+            all_sources = gather_with_grad(source)[0] if self.symmetric else None
+        else:
+            all_targets, all_sources, offset, total = target, source, 0, source.shape[0]
+        # Each row picks its own partner among all candidates; the labels are the local rows' places among them.
+        labels = offset + torch.arange(source.shape[0], device=source.device)
+        # The local sum over all rows, times the processes: DDP's mean over processes is the whole batch's mean.
+        scale = processes / total
+
+        def direction(queries, candidates):
+            scores = self.similarity(queries, candidates) / self.temperature
+            return F.cross_entropy(scores, labels, reduction="sum") * scale
+
+        loss = direction(source, all_targets)
+        if self.symmetric:
+            loss = (loss + direction(target, all_sources)) / 2
+        return loss
 
     @staticmethod
     def similarity(source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -113,6 +143,8 @@ class AlignmentLoss(nn.Module):
         config: dict[str, Any] = {"kind": self.kind}
         if self.kind == "contrastive":
             config.update(temperature=self.temperature, symmetric=self.symmetric)
+            if self.gather_across_processes:
+                config.update(gather_across_processes=True)
         return config
 
     @property

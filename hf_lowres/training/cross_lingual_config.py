@@ -47,6 +47,10 @@ class CrossLingualTrainingArguments(TrainingArguments):
             `alignment_loss`.
         alignment_temperature (`float`, *optional*):
             Temperature of the contrastive loss; defaults to the model config's `alignment_temperature`.
+        alignment_gather_across_processes (`bool`, defaults to `True`):
+            Under data parallelism, the contrastive loss takes its negatives from the pairs of every process
+            (gathered with their gradients), as one process with the whole batch would; `False` keeps each
+            process's own batch.
         language_sampling_temperature (`float`, *optional*):
             The exponent `alpha` of temperature sampling: language `l` is drawn with probability proportional to
             ``n_l ** alpha`` (1 = in proportion to the data, towards 0 = uniform; XLM uses 0.5, XLM-R 0.3). It
@@ -117,6 +121,13 @@ class CrossLingualTrainingArguments(TrainingArguments):
         default=None,
         metadata={
             "help": "Temperature of the contrastive loss; defaults to the model config's alignment_temperature."
+        },
+    )
+    alignment_gather_across_processes: bool = field(
+        default=True,
+        metadata={
+            "help": "Under data parallelism, draw the contrastive loss's negatives from every process's pairs "
+            "(gathered with their gradients); false keeps each process's own batch."
         },
     )
     language_sampling_temperature: float | None = field(

@@ -218,7 +218,9 @@ class CrossLingualTrainer(Trainer):
         self.loss_is_scaled_for_ga = False
         alignment_kind = args.alignment_loss or base.config.alignment_loss
         temperature = args.alignment_temperature or base.config.alignment_temperature
-        self.alignment_loss_fn = AlignmentLoss(alignment_kind, temperature)
+        self.alignment_loss_fn = AlignmentLoss(
+            alignment_kind, temperature, gather_across_processes=args.alignment_gather_across_processes
+        )
         self._component_names = ["task_loss"]
         if args.adversarial_weight > 0:
             self._component_names += ["discriminator_loss", "discriminator_accuracy", "grl_lambda"]

@@ -21,10 +21,7 @@ from transformers import AutoTokenizer
 from hf_lowres import LowResForSequenceClassification
 from hf_lowres.adapters import COMPOSITION_FILE, AdapterManager
 from hf_lowres.data import (
-    CodeSwitchingCallback,
-    CodeSwitchingTransform,
     Lexicon,
-    apply_code_switching,
     load_lexicon_directory,
     translate_train,
 )
@@ -88,22 +85,12 @@ class TrainTaskArguments:
     baseline_report: str | None = field(default=None, metadata={"help": "An earlier results.json to compare with."})
     run_name_in_report: str = field(default="hf_lowres", metadata={"help": "This run's name in the table and chart."})
     license: str = field(default="unknown", metadata={"help": "License recorded in the model card."})
-    lexicon_dir: str | None = field(
-        default=None,
-        metadata={"help": "Bilingual lexicons from --source_language (GATITOS en_<x>.tsv or NusaX-Lexicon CSVs)."},
-    )
-    lexicon_languages: list[str] | None = field(
-        default=None, metadata={"help": "Target languages to read from --lexicon_dir (default: those it covers)."}
-    )
     translate_train: bool = field(
-        default=False, metadata={"help": "Add a word-translated copy of the labeled rows per lexicon language."}
-    )
-    code_switching_word_ratio: float = field(
-        default=0.0,
-        metadata={"help": "CoSDA-ML code-switching: share of words switched, drawn anew each epoch (0: off)."},
-    )
-    code_switching_sentence_ratio: float = field(
-        default=1.0, metadata={"help": "Code-switching: share of sentences switched at all."}
+        default=False,
+        metadata={
+            "help": "Add a word-translated copy of the labeled rows per language of --lexicon_dir (a training "
+            "argument, with --lexicon_languages and the code-switching options)."
+        },
     )
 
     def __post_init__(self):
@@ -123,17 +110,6 @@ class TrainTaskArguments:
             check_range(name, getattr(self, name), minimum=1, integer=True, allow_none=True)
         for name in ("max_length", "lora_r", "lora_alpha"):
             check_range(name, getattr(self, name), minimum=1, integer=True)
-        for name in ("code_switching_word_ratio", "code_switching_sentence_ratio"):
-            check_range(name, getattr(self, name), minimum=0.0, maximum=1.0)
-        if (self.translate_train or self.code_switching_word_ratio > 0) and not self.lexicon_dir:
-            raise ValueError("`translate_train` and `code_switching_word_ratio` need `lexicon_dir` (the lexicons).")
-        if self.lexicon_languages:
-            unknown = [code for code in self.lexicon_languages if code not in self.languages]
-            if unknown or self.source_language in self.lexicon_languages:
-                raise ValueError(
-                    f"`lexicon_languages` {self.lexicon_languages} must be target languages of `languages` "
-                    f"{self.languages} (not the source language {self.source_language!r})."
-                )
 
 
 @dataclass
@@ -202,32 +178,28 @@ def check_inputs(
         [("--parallel_file", dataset) for dataset in pairs],
     )
     lexicons = {}
-    if script_args.lexicon_dir:
-        lexicons = checks.run("--lexicon_dir", read_lexicons, script_args) or {}
+    uses_lexicons = script_args.translate_train or training_args.code_switching_word_ratio > 0
+    checks.require(not script_args.translate_train or training_args.lexicon_dir, "--translate_train",
+                   "word translation needs --lexicon_dir (the lexicons).")  # fmt: skip
+    wanted = training_args.lexicon_languages or []
+    targets = [lang for lang in script_args.languages if lang != script_args.source_language]
+    checks.require(all(lang in targets for lang in wanted), "--lexicon_languages",
+                   f"{wanted} must be target languages of --languages {targets}.")  # fmt: skip
+    if uses_lexicons and training_args.lexicon_dir:
+        lexicons = checks.run("--lexicon_dir", read_lexicons, script_args, training_args) or {}
     checks.run("--model_name_or_path", check_model_path, script_args.model_name_or_path)
     checks.raise_if_any()
     return TrainTaskInputs(train, validation, test_sets, unlabeled, pairs, baseline, lexicons, source_test)
 
 
-def read_lexicons(script_args: TrainTaskArguments) -> dict[str, Lexicon]:
+def read_lexicons(script_args: TrainTaskArguments, training_args: CrossLingualTrainingArguments) -> dict[str, Lexicon]:
     """The lexicons from the source language into `lexicon_languages` (default: every target the folder covers)."""
-    wanted = script_args.lexicon_languages
-    if wanted:
-        return load_lexicon_directory(script_args.lexicon_dir, script_args.source_language, wanted)
-    lexicons = {}
-    for language in script_args.languages:
-        if language == script_args.source_language:
-            continue
-        try:
-            lexicons.update(load_lexicon_directory(script_args.lexicon_dir, script_args.source_language, [language]))
-        except ValueError as error:  # the folder has no lexicon into this language
-            logger.info("no lexicon into %s in %s: %s", language, script_args.lexicon_dir, error)
-    if not lexicons:
-        raise ValueError(
-            f"{script_args.lexicon_dir} has no lexicon from {script_args.source_language!r} into any of "
-            f"{script_args.languages}."
-        )
-    logger.info("lexicons from %s: %s", script_args.lexicon_dir, {k: len(v) for k, v in lexicons.items()})
+    wanted = training_args.lexicon_languages
+    targets = wanted or [lang for lang in script_args.languages if lang != script_args.source_language]
+    lexicons = load_lexicon_directory(
+        training_args.lexicon_dir, script_args.source_language, targets, skip_missing=not wanted
+    )
+    logger.info("lexicons from %s: %s", training_args.lexicon_dir, {k: len(v) for k, v in lexicons.items()})
     return lexicons
 
 
@@ -270,22 +242,14 @@ def main(
         train_rows = translate_train(
             train_rows, inputs.lexicons, text_column=script_args.text_column, seed=training_args.seed
         )
-    callbacks = []
-    if script_args.code_switching_word_ratio > 0:
-        switch = CodeSwitchingTransform(
-            inputs.lexicons,
-            word_ratio=script_args.code_switching_word_ratio,
-            sentence_ratio=script_args.code_switching_sentence_ratio,
-            seed=training_args.seed,
-            text_column=script_args.text_column,
-            tokenizer=tokenizer,
-            max_length=script_args.max_length,
-        )
-        rows = train_rows.rename_column(script_args.label_column, "labels").select_columns(
-            [script_args.text_column, "labels", "lang"]
-        )
-        train_dataset = apply_code_switching(rows, switch)
-        callbacks.append(CodeSwitchingCallback(switch))
+    if training_args.code_switching_word_ratio > 0:
+        # The trainer code-switches the text rows anew each epoch (CoSDA-ML), with the lexicons checked above.
+        training_args.lexicon_source_language = training_args.lexicon_source_language or script_args.source_language
+        training_args.lexicon_languages = list(inputs.lexicons)
+        training_args.code_switching_max_length = training_args.code_switching_max_length or script_args.max_length
+        names = {script_args.text_column: "text", script_args.label_column: "labels"}
+        train_dataset = train_rows.rename_columns({old: new for old, new in names.items() if old != new})
+        train_dataset = train_dataset.select_columns(["text", "labels", "lang"])
     else:
         train_dataset = tokenize_text(
             train_rows,
@@ -299,7 +263,6 @@ def main(
         manager.peft_model,
         training_args,
         train_dataset=train_dataset,
-        callbacks=callbacks or None,
         eval_dataset=prepare(inputs.validation) if inputs.validation is not None else None,
         unlabeled_dataset=data_args.load_unlabeled(tokenizer, script_args.max_length, inputs.unlabeled),
         parallel_dataset=data_args.load_pairs(tokenizer, script_args.max_length, inputs.pairs),

@@ -168,3 +168,40 @@ def test_cross_lingual_trainer_reads_a_new_mix_every_epoch(tmp_path, tokenizer):
     assert sorted(by_epoch) == [0, 1] and all(set(texts) == set(rows["text"]) for texts in by_epoch.values())
     assert by_epoch[0] != by_epoch[1]
     assert any(text != original for original, text in by_epoch[0].items())
+
+
+def test_training_arguments_code_switch_the_task_rows_with_a_lexicon_folder(tmp_path, tokenizer):
+    # GATITOS layout; the model's languages are eng, ind, jav: ace is not read, ind and jav are.
+    lexicons = tmp_path / "gatitos"
+    lexicons.mkdir()
+    for code, column in (("ind", 0), ("jav", 1)):
+        (lexicons / f"en_{code}.tsv").write_text("".join(f"{w}\t{t[column]}\n" for w, t in DICTIONARY.items()))
+    (lexicons / "en_ace.tsv").write_text("food\tbu\n")
+    english = task_dataset(tokenizer, 8, languages=("eng",))
+    rows = english.select_columns(["text", "labels", "lang"])
+
+    def arguments(**kwargs):
+        return CrossLingualTrainingArguments(
+            str(tmp_path / "run"), num_train_epochs=2, per_device_train_batch_size=4, report_to="none", use_cpu=True,
+            disable_tqdm=True, save_strategy="no", seed=0, **kwargs,
+        )  # fmt: skip
+
+    args = arguments(lexicon_dir=str(lexicons), code_switching_word_ratio=1.0, code_switching_max_length=16)
+    trainer = CrossLingualTrainer(tiny_lora_classifier(), args, train_dataset=rows, processing_class=tokenizer)
+    switch = trainer.code_switching
+    assert sorted(switch.languages) == ["ind", "jav"] and switch.word_ratio == 1.0
+    assert any(isinstance(c, CodeSwitchingCallback) for c in trainer.callback_handler.callbacks)
+    first = trainer.train_dataset[0]
+    expected = tokenizer(switch.switch_text(rows[0]["text"], epoch=0), truncation=True, max_length=16)
+    assert (
+        first["input_ids"] == expected["input_ids"] and first["input_ids"] != tokenizer(rows[0]["text"])["input_ids"]
+    )
+    trainer.train()
+    assert trainer.state.global_step == 4 and switch.epoch == 1  # the callback moved it to the second epoch
+
+    with pytest.raises(ValueError, match="needs `lexicon_dir`"):
+        arguments(code_switching_word_ratio=0.5)
+    with pytest.raises(ValueError, match=r"reads the column\(s\) \['text'\]"):  # tokenized rows: no text to switch
+        CrossLingualTrainer(
+            tiny_lora_classifier(), args, train_dataset=english.remove_columns("text"), processing_class=tokenizer
+        )

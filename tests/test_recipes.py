@@ -391,9 +391,10 @@ def test_train_task_trains_on_lexicon_translations_and_code_switching(tiny_bert_
     seen = {}
 
     class RecordingTrainer(recipe.CrossLingualTrainer):
-        def __init__(self, *args, train_dataset=None, callbacks=None, **kwargs):
-            seen["train"], seen["callbacks"] = train_dataset, callbacks
-            super().__init__(*args, train_dataset=train_dataset, callbacks=callbacks, **kwargs)
+        def __init__(self, *args, train_dataset=None, **kwargs):
+            seen["train"] = train_dataset
+            super().__init__(*args, train_dataset=train_dataset, **kwargs)
+            seen["trainer"] = self
 
     monkeypatch.setattr(recipe, "CrossLingualTrainer", RecordingTrainer)
     lexicons = tmp_path / "gatitos"
@@ -415,8 +416,10 @@ def test_train_task_trains_on_lexicon_translations_and_code_switching(tiny_bert_
 
     out = tmp_path / "h"
     assert cli_main([*args, "--code_switching_word_ratio", "1.0", "--output_dir", str(out), *TRAINING]) == 0
-    switch = seen["callbacks"][0].transform
-    assert switch.languages == ["jav"] and switch.word_ratio == 1.0
+    # The trainer code-switches the text rows itself (CrossLingualTrainingArguments), with the recipe's lexicons.
+    switch = seen["trainer"].code_switching
+    assert seen["train"].column_names == ["text", "labels", "lang"]
+    assert switch.languages == ["jav"] and switch.word_ratio == 1.0 and switch.max_length == 128
     assert switch.switch_text("i like this food", epoch=0) == "i seneng this panganan"
 
     with pytest.raises(SystemExit) as error:  # no lexicon: a usage error before anything loads

@@ -366,6 +366,7 @@ def load_lexicon_directory(
     directory: str | os.PathLike,
     source_lang: str | None = None,
     languages: Sequence[str] | None = None,
+    skip_missing: bool = False,
     **kwargs,
 ) -> dict[str, Lexicon]:
     """Reads a folder of lexicons into ``{target language: Lexicon}``, composing through a pivot when needed.
@@ -382,6 +383,9 @@ def load_lexicon_directory(
             GATITOS, ``ind`` for NusaX).
         languages (`Sequence[str]`, *optional*): the target languages to read (codes or names); all by default.
             A language the folder cannot provide is an error naming the ones it can.
+        skip_missing (`bool`, defaults to `False`): read those of `languages` the folder provides and leave out
+            (logging them) the others, e.g. a model's languages of which GATITOS covers some; it is still an error
+            when the folder provides none of them.
         kwargs: passed to `load_lexicon` (``lowercase``, ``strip_notes``, ``max_translation_words``,
             ``skip_malformed``).
 
@@ -403,7 +407,7 @@ def load_lexicon_directory(
             raise ValueError(f"{directory}: no lexicon from {source!r}; the files translate from {sources}.")
         return {
             lang: load_lexicon(path, source, lang, format="gatitos", **kwargs)
-            for lang, path in _select(available, wanted, directory).items()
+            for lang, path in _select(available, wanted, directory, skip_missing).items()
         }
     nusax = _nusax_files(directory)
     if not nusax:
@@ -416,23 +420,26 @@ def load_lexicon_directory(
     source = source or folder_source
     targets = {lex.target_lang: lex for lex in lexicons.values() if lex.source_lang == folder_source}
     if source == folder_source:
-        return _select(targets, wanted, directory)
+        return _select(targets, wanted, directory, skip_missing)
     if source not in targets:
         raise ValueError(
             f"{directory}: the lexicons translate from {folder_source!r}, and none links it to {source!r} (for a "
             f"pivot); languages found: {sorted(targets)}."
         )
     bridge = targets.pop(source).invert()
-    return {lang: compose_lexicons(bridge, lex) for lang, lex in _select(targets, wanted, directory).items()}
+    selected = _select(targets, wanted, directory, skip_missing)
+    return {lang: compose_lexicons(bridge, lex) for lang, lex in selected.items()}
 
 
-def _select(available: dict, wanted: list[str] | None, directory: Path) -> dict:
+def _select(available: dict, wanted: list[str] | None, directory: Path, skip_missing: bool = False) -> dict:
     if wanted is None:
         return dict(sorted(available.items()))
     missing = [lang for lang in wanted if lang not in available]
-    if missing:
+    if missing and (not skip_missing or len(missing) == len(wanted)):
         raise ValueError(f"{directory}: no lexicon for {missing}; languages available: {sorted(available)}.")
-    return {lang: available[lang] for lang in wanted}
+    if missing:
+        logger.info("%s: no lexicon for %s, left out", directory, missing)
+    return {lang: available[lang] for lang in wanted if lang in available}
 
 
 __all__ = ["LEXICON_FORMATS", "load_lexicon", "load_lexicon_directory"]

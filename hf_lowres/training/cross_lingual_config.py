@@ -56,6 +56,23 @@ class CrossLingualTrainingArguments(TrainingArguments):
             ``n_l ** alpha`` (1 = in proportion to the data, towards 0 = uniform; XLM uses 0.5, XLM-R 0.3). It
             applies to the task data when its rows have languages, and to the unlabeled text. `None` (the default)
             shuffles the task data as `Trainer` does and draws unlabeled text in proportion to the data.
+        lexicon_dir (`str`, *optional*):
+            A folder of bilingual lexicons (GATITOS ``en_<x>.tsv``, NusaX-Lexicon CSVs; `load_lexicon_directory`)
+            for code-switching the task data.
+        lexicon_source_language (`str`, *optional*):
+            The language of the task data, which the lexicons translate from; the folder's own by default (English
+            for GATITOS; NusaX's Indonesian lists are composed through their English list when it is ``eng``).
+        lexicon_languages (`list[str]`, *optional*):
+            The target languages to read; by default those of the model's languages the folder covers.
+        code_switching_word_ratio (`float`, defaults to 0.0):
+            CoSDA-ML code-switching (Qin et al., IJCAI 2020): the share of the words of the task rows' ``text``
+            replaced by a translation into a randomly drawn lexicon language, drawn anew each epoch; 0 switches it
+            off. The task dataset then holds text (``text``, ``labels``, optional language column), which the
+            trainer tokenizes with its `processing_class` on every read.
+        code_switching_sentence_ratio (`float`, defaults to 1.0):
+            The share of the task rows code-switched at all.
+        code_switching_max_length (`int`, *optional*):
+            Truncate the code-switched rows to this many tokens; the tokenizer's maximum by default.
         language_column (`str`, defaults to `"lang"`):
             The column holding the language code of task and unlabeled rows.
         pair_source_language_column (`str`, defaults to `"source_lang"`):
@@ -137,6 +154,28 @@ class CrossLingualTrainingArguments(TrainingArguments):
             "0 = uniform) for the task data's and the unlabeled text's languages; None shuffles as Trainer does."
         },
     )
+    lexicon_dir: str | None = field(
+        default=None,
+        metadata={"help": "Bilingual lexicons for code-switching (GATITOS en_<x>.tsv or NusaX-Lexicon CSVs)."},
+    )
+    lexicon_source_language: str | None = field(
+        default=None,
+        metadata={"help": "The language the lexicons translate from (that of the task data); the folder's own."},
+    )
+    lexicon_languages: list[str] | None = field(
+        default=None,
+        metadata={"help": "Target languages to read from --lexicon_dir (default: the model's that it covers)."},
+    )
+    code_switching_word_ratio: float = field(
+        default=0.0,
+        metadata={"help": "CoSDA-ML code-switching: share of words switched, drawn anew each epoch (0: off)."},
+    )
+    code_switching_sentence_ratio: float = field(
+        default=1.0, metadata={"help": "Code-switching: share of sentences switched at all."}
+    )
+    code_switching_max_length: int | None = field(
+        default=None, metadata={"help": "Truncate code-switched rows to this many tokens (tokenizer maximum)."}
+    )
     language_column: str = field(
         default="lang", metadata={"help": "Column holding the language code of task and unlabeled rows."}
     )
@@ -182,6 +221,12 @@ class CrossLingualTrainingArguments(TrainingArguments):
                     allow_none=True)  # fmt: skip
         check_range("language_sampling_temperature", self.language_sampling_temperature, minimum=0, maximum=1,
                     allow_none=True)  # fmt: skip
+        for name in ("code_switching_word_ratio", "code_switching_sentence_ratio"):
+            check_range(name, getattr(self, name), minimum=0.0, maximum=1.0)
+        check_range("code_switching_max_length", self.code_switching_max_length, minimum=1, integer=True,
+                    allow_none=True)  # fmt: skip
+        if self.code_switching_word_ratio > 0 and not self.lexicon_dir:
+            raise ValueError("`code_switching_word_ratio` > 0 needs `lexicon_dir` (the lexicons to switch with).")
         for name in ("per_device_train_batch_size", "per_device_eval_batch_size", "gradient_accumulation_steps"):
             check_range(name, getattr(self, name), minimum=1, integer=True)
         check_range("eval_accumulation_steps", self.eval_accumulation_steps, minimum=1, integer=True, allow_none=True)

@@ -186,6 +186,12 @@ class CrossLingualTrainer(Trainer):
             )
         self._lowres_model = base
         self._skips_lm_head = "encoder_only" in inspect.signature(base.forward).parameters
+        self.code_switching = None
+        if args.code_switching_word_ratio > 0:  # the task rows' text, switched anew each epoch (CoSDA-ML)
+            from hf_lowres.data import CodeSwitchingCallback
+
+            train_dataset, self.code_switching = self._code_switched(args, base, train_dataset, processing_class)
+            kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), CodeSwitchingCallback(self.code_switching)]
         self.unlabeled_dataset = unlabeled_dataset
         self.parallel_dataset = parallel_dataset
         self._check_datasets(args, train_dataset, eval_dataset, unlabeled_dataset, parallel_dataset)
@@ -246,6 +252,37 @@ class CrossLingualTrainer(Trainer):
     @property
     def _uses_pairs(self) -> bool:
         return self.parallel_dataset is not None and self.args.alignment_weight > 0
+
+    @staticmethod
+    def _code_switched(args, base, train_dataset, tokenizer):
+        """`train_dataset` code-switched with the lexicons of `args.lexicon_dir`, and the transform doing it."""
+        from hf_lowres.data import CodeSwitchingTransform, apply_code_switching, load_lexicon_directory
+
+        if not isinstance(tokenizer, PreTrainedTokenizerBase):
+            raise ValueError("code-switching tokenizes the switched text: pass the tokenizer as `processing_class`.")
+        if not hasattr(train_dataset, "with_transform"):
+            raise ValueError(
+                "code-switching needs the task data as a `datasets.Dataset` of text rows (`text`, `labels`, and "
+                f"optionally `{args.language_column}`), got {type(train_dataset).__name__}."
+            )
+        languages = args.lexicon_languages
+        if languages is None:  # the model's languages that the folder covers
+            source = args.lexicon_source_language
+            languages = [lang for lang in base.config.lang2id if lang != source]
+        lexicons = load_lexicon_directory(
+            args.lexicon_dir, args.lexicon_source_language, languages, skip_missing=args.lexicon_languages is None
+        )
+        switch = CodeSwitchingTransform(
+            lexicons,
+            word_ratio=args.code_switching_word_ratio,
+            sentence_ratio=args.code_switching_sentence_ratio,
+            seed=args.seed,
+            tokenizer=tokenizer,
+            max_length=args.code_switching_max_length,
+            language_column=args.language_column,
+        )
+        logger.info("code-switching the task rows into %s (word ratio %s)", sorted(lexicons), switch.word_ratio)
+        return apply_code_switching(train_dataset, switch), switch
 
     @staticmethod
     def _check_datasets(args, train_dataset, eval_dataset, unlabeled_dataset, parallel_dataset) -> None:

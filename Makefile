@@ -38,7 +38,7 @@ quickstart: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python recipes/quickstart_demo.py
 
 # The NusaX benchmarks (real models from PyPI packages, real data): resumable, prints its time budget first.
-# `make bench`: me5-small, the decisive arms of protocol v2 (A, D, D_ood, T; `BENCH_ARMS` in benchmarks/run_all.py)
+# `make bench`: me5-small, the decisive arms of protocol v2 (A, G+D; `BENCH_ARMS` in benchmarks/run_all.py)
 # x 3 seeds, plus back-translation; `make bench-full`: both models, every arm. Both write the same result files.
 # BENCH_ARGS passes options through, e.g. `make bench BENCH_ARGS="--arms A D --rerun"`.
 BENCH_ARGS ?=

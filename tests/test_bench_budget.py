@@ -79,15 +79,15 @@ def test_budget_counts_only_what_the_cache_lacks(run_all):
 
 def test_make_bench_arms_need_no_language_adapters_and_t_brings_a(run_all):
     seconds = {key: 10.0 for key in run_all.FALLBACK_SECONDS}
-    seconds[("me5-small", "T")] = 100.0
-    assert run_all.BENCH_MODELS == ["me5-small"] and run_all.BENCH_ARMS == ["A", "D", "D_ood", "T"]
+    seconds[("me5-small", "G+D")] = 100.0
+    assert run_all.BENCH_MODELS == ["me5-small"] and run_all.BENCH_ARMS == ["A", "G+D"]
     scratch, left, lines = run_all.budget(["me5-small"], run_all.BENCH_ARMS, [0, 1, 2], seconds)
-    # The raw backbone, (A + D + D_ood) x 3 seeds, T x 3 seeds, 3 back-translation seeds; no language adapter set.
-    assert scratch == left == 10.0 * (1 + 9 + 3) + 100.0 * 3
-    assert "arms A D D_ood T x 3 seeds = 12 runs" in lines[0]
+    # The raw backbone, A x 3 seeds, G+D x 3 seeds, 3 back-translation seeds; no language adapter set.
+    assert scratch == left == 10.0 * (1 + 3 + 3) + 100.0 * 3
+    assert "arms A G+D x 3 seeds = 6 runs" in lines[0]
     # T alone still runs A first (its pseudo-labels) and charges it.
     assert run_all.arms_to_run(["T"]) == ["A", "T"]
-    assert run_all.budget(["me5-small"], ["T"], [0], seconds)[0] == 10.0 * (1 + 1 + 1) + 100.0
+    assert run_all.budget(["me5-small"], ["T"], [0], seconds)[0] == 10.0 * (1 + 1 + 1 + 1)  # + back-translation
     # B brings the plain adapter set, F the extended one.
     assert run_all.budget(["me5-small"], ["B", "F"], [0], seconds)[0] == 10.0 * (1 + 2 + 2 + 1)
 

@@ -44,7 +44,7 @@ def test_groups_means_gains_and_published_figures(table, tmp_path):
     text = table.write(summary, tmp_path).read_text()
     assert "## me5-small" in text and "no-lexicon-model" not in text  # a model without a lexicon arm: no table
     header = next(line for line in text.splitlines() if line.startswith("| language |"))
-    assert "A (3 seeds)" in header and "G (1 seeds)" in header and "| D " not in header  # only A and lexicon arms
+    assert "A (3 seeds)" in header and "G (1 seed)" in header and "| D " not in header  # only A and lexicon arms
     rows = {line.split(" | ")[0].strip("| *"): line for line in text.splitlines() if line.startswith("| ")}
     # GATITOS languages carry the published XLM-R base figures (bbc: 40.0 zero-shot, 63.4 with word translation).
     assert rows["bbc"] == "| bbc | 50.0 ± 2.0 | 60.0 ± 2.0 | 40.0 | 63.4 |"

@@ -41,7 +41,8 @@ def model_table(model: str, arms: dict, lexc_gen: list[str], others: list[str]) 
     shown = [a for a in [BASELINE_ARM, *CONTROL_ARMS, *LEXICON_ARMS] if a in arms]
     published = list(PUBLISHED_XLMR_BASE)
     seeds = {a: len(arms[a]["seeds"]) for a in shown}
-    header = [f"{a} ({seeds[a]} seed{'s' * (seeds[a] != 1)})" for a in shown] + [f"XLM-R base, {p} (pub.)" for p in published]
+    header = [f"{a} ({seeds[a]} seed{'s' * (seeds[a] != 1)})" for a in shown]
+    header += [f"XLM-R base, {p} (pub.)" for p in published]
     lines = [f"## {model}", "", "| language | " + " | ".join(header) + " |", "|---|" + "---:|" * len(header)]
 
     def cell(arm, language):

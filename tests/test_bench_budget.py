@@ -1,22 +1,14 @@
 """Tests for ``benchmarks/run_all.py``'s time budget: it is read from the times the result files recorded."""
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
-
-
-RUN_ALL_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "run_all.py"
+from benchmark_modules import load_benchmark
 
 
 @pytest.fixture
 def run_all(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("_hf_lowres_benchmarks_run_all", RUN_ALL_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_benchmark("run_all")
     monkeypatch.setattr(module, "TRANSFER_RUNS", tmp_path / "transfer")
     monkeypatch.setattr(module, "BACKTRANSLATION_RUNS", tmp_path / "bt")
     monkeypatch.setattr(module, "ADAPTER_CACHE", tmp_path / "adapters")

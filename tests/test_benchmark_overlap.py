@@ -3,16 +3,15 @@ labeled/parallel split, the exclusion of shared sentences, and the overlap check
 
 import csv
 import dataclasses
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
+from benchmark_modules import load_benchmark
 
 from hf_lowres.data.overlap import SentenceOverlapError
 
 
-TRANSFER_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "nusax_transfer.py"
 NUSAX_NAMES = {
     "ind": "indonesian", "ace": "acehnese", "bjn": "banjarese", "eng": "english", "mad": "madurese", "nij": "ngaju",
     "sun": "sundanese", "ban": "balinese", "bug": "buginese", "jav": "javanese", "min": "minangkabau",
@@ -24,13 +23,10 @@ LABELS = ["negative"] * 8 + ["neutral"] * 5 + ["positive"] * 7  # 20 train ids
 @pytest.fixture(scope="module")
 def transfer():
     # A private copy of the script's module: its settings and data cache belong to this file alone.
-    spec = importlib.util.spec_from_file_location("_hf_lowres_benchmarks_nusax_transfer", TRANSFER_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_benchmark("nusax_transfer")
     module.SETTINGS.update(labeled_rows=10, ood_pairs_per_language=4)
     yield module
-    del sys.modules[spec.name]
+    del sys.modules[module.__name__]
 
 
 @pytest.fixture(scope="module")

@@ -1,25 +1,20 @@
 """benchmarks/lexicon_table.py: the lexicon arms per language, groups apart, beside the published figures."""
 
-import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
+from benchmark_modules import load_benchmark
 
 
-TABLE_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "lexicon_table.py"
 LEXC_GEN = ["ace", "ban", "bbc", "bjn", "bug", "mad", "min"]
 TARGETS = ["ind", *LEXC_GEN[:4], "bug", "jav", "mad", "min", "nij", "sun"]
 
 
 @pytest.fixture(scope="module")
 def table():
-    spec = importlib.util.spec_from_file_location("_hf_lowres_benchmarks_lexicon_table", TABLE_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    module = load_benchmark("lexicon_table")
     yield module
-    del sys.modules[spec.name]
+    del sys.modules[module.__name__]
 
 
 def arm(accuracy: dict, seeds=(0, 1, 2)):

@@ -9,29 +9,19 @@ skips, naming the package, when one is missing.
 import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 
 import pytest
 import torch
+from benchmark_modules import load_benchmark
 
 from hf_lowres import pretrained
 
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-REAL_MODELS_PATH = REPO_ROOT / "benchmarks" / "real_models.py"
 
 
-def _load_real_models():
-    # benchmarks/ is not a package; load the script as a module under a private name.
-    spec = importlib.util.spec_from_file_location("_hf_lowres_benchmarks_real_models", REAL_MODELS_PATH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-real_models = _load_real_models()
+real_models = load_benchmark("real_models")
 
 
 def _require(module, distribution):

@@ -267,6 +267,7 @@ def main(
         unlabeled_dataset=data_args.load_unlabeled(tokenizer, script_args.max_length, inputs.unlabeled),
         parallel_dataset=data_args.load_pairs(tokenizer, script_args.max_length, inputs.pairs),
         processing_class=tokenizer,
+        lexicons=inputs.lexicons or None,  # read and checked above: not read again
         compute_metrics=lambda p: {"accuracy": float((np.argmax(p.predictions, -1) == p.label_ids).mean())},
     )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)

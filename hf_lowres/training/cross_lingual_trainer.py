@@ -148,6 +148,8 @@ class CrossLingualTrainer(Trainer):
         unlabeled_dataset (*optional*): unlabeled text in all languages, with a language column; used when
             `adversarial_weight > 0`.
         parallel_dataset (*optional*): parallel pairs; used when `alignment_weight > 0`.
+        lexicons (`Mapping[str, Lexicon]`, *optional*): the lexicons to code-switch with when
+            `args.code_switching_word_ratio > 0`, if already read; by default they are read from `args.lexicon_dir`.
         kwargs: the other arguments of `Trainer` (`processing_class`, `compute_metrics`, `callbacks`, ...).
 
     Example:
@@ -171,6 +173,7 @@ class CrossLingualTrainer(Trainer):
         unlabeled_dataset=None,
         parallel_dataset=None,
         processing_class=None,
+        lexicons=None,
         **kwargs,
     ):
         if model is None:
@@ -190,7 +193,9 @@ class CrossLingualTrainer(Trainer):
         if args.code_switching_word_ratio > 0:  # the task rows' text, switched anew each epoch (CoSDA-ML)
             from hf_lowres.data import CodeSwitchingCallback
 
-            train_dataset, self.code_switching = self._code_switched(args, base, train_dataset, processing_class)
+            train_dataset, self.code_switching = self._code_switched(
+                args, base, train_dataset, processing_class, lexicons
+            )
             kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), CodeSwitchingCallback(self.code_switching)]
         self.unlabeled_dataset = unlabeled_dataset
         self.parallel_dataset = parallel_dataset
@@ -254,8 +259,9 @@ class CrossLingualTrainer(Trainer):
         return self.parallel_dataset is not None and self.args.alignment_weight > 0
 
     @staticmethod
-    def _code_switched(args, base, train_dataset, tokenizer):
-        """`train_dataset` code-switched with the lexicons of `args.lexicon_dir`, and the transform doing it."""
+    def _code_switched(args, base, train_dataset, tokenizer, lexicons=None):
+        """`train_dataset` code-switched with `lexicons` (read from `args.lexicon_dir` when not given), and the
+        transform doing it."""
         from hf_lowres.data import CodeSwitchingTransform, apply_code_switching, load_lexicon_directory
 
         if not isinstance(tokenizer, PreTrainedTokenizerBase):
@@ -265,13 +271,14 @@ class CrossLingualTrainer(Trainer):
                 "code-switching needs the task data as a `datasets.Dataset` of text rows (`text`, `labels`, and "
                 f"optionally `{args.language_column}`), got {type(train_dataset).__name__}."
             )
-        languages = args.lexicon_languages
-        if languages is None:  # the model's languages that the folder covers
-            source = args.lexicon_source_language
-            languages = [lang for lang in base.config.lang2id if lang != source]
-        lexicons = load_lexicon_directory(
-            args.lexicon_dir, args.lexicon_source_language, languages, skip_missing=args.lexicon_languages is None
-        )
+        if lexicons is None:
+            languages = args.lexicon_languages
+            if languages is None:  # the model's languages that the folder covers
+                source = args.lexicon_source_language
+                languages = [lang for lang in base.config.lang2id if lang != source]
+            lexicons = load_lexicon_directory(
+                args.lexicon_dir, args.lexicon_source_language, languages, skip_missing=args.lexicon_languages is None
+            )
         switch = CodeSwitchingTransform(
             lexicons,
             word_ratio=args.code_switching_word_ratio,

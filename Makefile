@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= ../shared/data
 
-.PHONY: install test test-slow lint format demo quickstart bench bench-full clean
+.PHONY: install test test-slow lint format cli-index demo quickstart bench bench-full clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The argument index the CLI answers `--help` and usage errors from (hf_lowres/cli_index.json): regenerate it after
+# changing a recipe's arguments; tests/test_cli_index.py fails while it is stale.
+cli-index: $(STAMP)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m hf_lowres.cli_index
 
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/python recipes/demo.py --data_dir $(DATA_DIR)

@@ -1,13 +1,17 @@
 """The `hf-lowres` command: `hf-lowres <command> [--config file.yaml] [arguments]`.
 
 Nothing heavy is imported before a command is chosen and its arguments parse: `hf-lowres --help` imports neither
-torch nor transformers, and a command imports its own module only (see `hf_lowres/__init__.py` for the package).
+torch nor transformers, a command's `--help` and usage errors are answered from the argument index
+(`hf_lowres/cli_index.py`) without importing the command, and a command imports its own module only (see
+`hf_lowres/__init__.py` for the package).
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+
+from . import cli_index
 
 
 # Recipe name -> one-line description; each is `recipes/<name>.py` with `make_parser()`, `check_inputs(*arguments)`
@@ -51,8 +55,21 @@ def _usage() -> str:
     return "\n".join(lines)
 
 
+# The commands whose parser the argument index stores.
+COMMAND_PARSERS = [*RECIPES, *TOOLS]
+
+
 def _module_of(name: str) -> str:
     return TOOLS[name][0] if name in TOOLS else f"hf_lowres.recipes.{name}"
+
+
+def command_parser(name: str):
+    """The full parser of command `name` (imports the command), described by its module's docstring."""
+    command = importlib.import_module(_module_of(name))
+    parser = command.make_parser()
+    if parser.description is None and command.__doc__:
+        parser.description = command.__doc__.strip()
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,11 +84,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hf-lowres: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
 
+    quick = cli_index.indexed_parser(name, prog=f"hf-lowres {name}")
+    if quick is not None:
+        quick.check(rest)  # `--help` and usage errors end here, in a fraction of a second
     command = importlib.import_module(_module_of(name))
-    parser = command.make_parser()
+    parser = command_parser(name)
     parser.prog = f"hf-lowres {name}"
-    if parser.description is None and command.__doc__:
-        parser.description = command.__doc__.strip()
     # User errors end here, as `error: ...` and exit status 2, before any model loads: a bad argument (its
     # dataclass's `__post_init__`), a bad `--config`, then a missing or malformed data file or path (the command's
     # `check_inputs` reads every one). An exception raised later is a bug, and keeps its traceback, unless it is an

@@ -24,6 +24,14 @@ from .lexicon_loaders import LEXICON_FORMATS, load_lexicon, load_lexicon_directo
 from .mixing import BT_TAG, add_tag_token, balance_languages, mix_corpora, tag_synthetic_sources
 from .monolingual import load_monolingual
 from .noise import add_noise
+from .nusawrites import (
+    NUSA_PARAGRAPH_LANGUAGES,
+    NUSA_PARAGRAPH_TOPICS,
+    NUSA_TRANSLATION_LANGUAGES,
+    load_nusa_paragraph,
+    load_nusa_translation,
+    split_sentences,
+)
 from .nusax import NUSAX_LANGUAGES, load_nusax_mt, load_nusax_sentiment
 from .parallel_loaders import (
     build_corpus,
@@ -65,6 +73,9 @@ __all__ = [
     "MASAKHANER_TAGS",
     "MONOLINGUAL_FEATURES",
     "NUSAX_LANGUAGES",
+    "NUSA_PARAGRAPH_LANGUAGES",
+    "NUSA_PARAGRAPH_TOPICS",
+    "NUSA_TRANSLATION_LANGUAGES",
     "ORIGINS",
     "PROVENANCE_COLUMN_FEATURES",
     "BackTranslationConfig",
@@ -112,6 +123,8 @@ __all__ = [
     "load_monolingual",
     "load_moses",
     "load_multiway_csv",
+    "load_nusa_paragraph",
+    "load_nusa_translation",
     "load_nusax_mt",
     "load_nusax_sentiment",
     "load_parallel_corpus",
@@ -120,6 +133,7 @@ __all__ = [
     "model_language_code",
     "push_corpus_to_hub",
     "resolve_language",
+    "split_sentences",
     "tag_synthetic_sources",
     "temperature_sampling_probabilities",
     "translate_dataset",

@@ -6,20 +6,15 @@ The files are read from a local copy of the dataset's ``datasets/`` folder (``mt
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
-from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
+from datasets import ClassLabel, DatasetDict, Features, Value
 
-from .cleaning import CleaningReport
-from .errors import CorpusFormatError
+from .labeled_text_csv import read_labeled_text_csv
 from .language_names import LANGUAGES, resolve_language
 from .parallel_loaders import load_multiway_csv
-from .text_reading import column_position, iter_csv
 
-
-logger = logging.getLogger(__name__)
 
 NUSAX_LANGUAGES = {
     "indonesian": "ind",
@@ -118,57 +113,6 @@ def load_nusax_mt(
     return result[split] if split is not None else DatasetDict(result)
 
 
-def _read_sentiment(path: Path, lang: str, drop_empty: bool) -> Dataset:
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such file.")
-    records = iter_csv(path, ",", "a header `id,text,label` then one row per text")
-    _, header = next(records)
-    missing = [c for c in ("text", "label") if c not in header]
-    if missing:
-        raise CorpusFormatError(f"missing column(s) {missing}; columns found: {header}.", path, 1)
-    id_pos = column_position(header, "id", path) if "id" in header else None
-    text_pos, label_pos = column_position(header, "text", path), column_position(header, "label", path)
-    columns = {"id": [], "text": [], "label": [], "lang": []}
-    report = CleaningReport(str(path))
-    id_lines = {}
-    for line, row in records:
-        if not row:
-            raise CorpusFormatError("a blank line; expected a row `id,text,label`.", path, line)
-        report.total += 1
-        label = row[label_pos].strip()
-        if label not in SENTIMENT_LABELS:
-            raise CorpusFormatError(f"unknown label {label!r}; expected one of {SENTIMENT_LABELS}.", path, line)
-        row_id = row[id_pos] if id_pos is not None else str(report.total - 1)
-        if row_id in id_lines:
-            raise CorpusFormatError(
-                f"id {row_id!r} was already used on line {id_lines[row_id]}; expected a unique id per row.", path, line
-            )
-        id_lines[row_id] = line
-        text = row[text_pos]
-        if not text.strip():
-            report.empty += 1
-            if drop_empty:
-                report.dropped += 1
-                continue
-        columns["id"].append(row_id)
-        columns["text"].append(text)
-        columns["label"].append(SENTIMENT_LABELS.index(label))
-        columns["lang"].append(lang)
-    if not report.total:
-        raise CorpusFormatError("the file has a header but no rows.", path)
-    if report.empty:
-        logger.warning(
-            "%s: read %d rows; %d with an empty text, %s; kept %d.",
-            path,
-            report.total,
-            report.empty,
-            "dropped" if drop_empty else "kept (drop_empty=False)",
-            report.kept,
-        )
-    report.check_has_text("rows `id,text,label` with a non-empty text")
-    return Dataset.from_dict(columns, features=NUSAX_SENTIMENT_FEATURES)
-
-
 def load_nusax_sentiment(
     data_dir: str | os.PathLike, language: str, split: str | None = None, drop_empty: bool = True
 ):
@@ -193,7 +137,9 @@ def load_nusax_sentiment(
     sentiment_dir = _find_dir(data_dir, "indonesian", "nusax/sentiment", "sentiment", ".")
     lang = NUSAX_LANGUAGES[name]
     result = {
-        s: _read_sentiment(sentiment_dir / name / f"{stem}.csv", lang, drop_empty)
+        s: read_labeled_text_csv(
+            sentiment_dir / name / f"{stem}.csv", lang, SENTIMENT_LABELS, NUSAX_SENTIMENT_FEATURES, drop_empty
+        )
         for s, stem in _splits(split).items()
     }
     return result[split] if split is not None else DatasetDict(result)

@@ -18,6 +18,7 @@ from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 from .labeled_text_csv import read_labeled_text_csv
 from .language_names import resolve_language
 from .parallel_loaders import load_multiway_csv
+from .split_names import selected_splits
 
 
 NUSA_PARAGRAPH_LANGUAGES = ("bew", "btk", "bug", "jav", "mad", "mak", "min", "mui", "rej", "sun")
@@ -34,7 +35,6 @@ NUSA_PARAGRAPH_FEATURES = Features(
         "lang": Value("string"),
     }
 )
-_SPLITS = {"train": "train", "validation": "valid", "test": "test"}
 # A sentence ends at . ! ? (and a closing quote or bracket, kept) before whitespace and an upper-case letter, a digit
 # or an opening quote: "Pak Rudi teka. Dheweke ..." splits, "jam 7.30" and "dll. lan" do not.
 _SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"'”’)\]]))\s+(?=[\"'“‘(\[]?[A-Z0-9])")
@@ -62,14 +62,6 @@ def _folder(data_dir: str | os.PathLike, marker: str) -> Path:
         f"{base}: no NusaWrites file {marker} found in {base / 'nusawrites'} or {base}. Pass the folder that holds "
         "`nusawrites/` (e.g. ../shared/data) or the `nusawrites` folder itself."
     )
-
-
-def _split_names(split: str | None) -> dict[str, str]:
-    if split is None:
-        return dict(_SPLITS)
-    if split not in _SPLITS:
-        raise ValueError(f"unknown NusaWrites split {split!r}; expected one of {list(_SPLITS)}.")
-    return {split: _SPLITS[split]}
 
 
 def _language(language: str, available: tuple[str, ...], corpus: str) -> str:
@@ -100,7 +92,7 @@ def load_nusa_paragraph(
     code = _language(language, NUSA_PARAGRAPH_LANGUAGES, "NusaParagraph")
     folder = _folder(data_dir, f"nusa_alinea-topic-{code}-train.csv")
     result = {}
-    for name, stem in _split_names(split).items():
+    for name, stem in selected_splits(split, "NusaWrites").items():
         dataset = read_labeled_text_csv(
             folder / f"nusa_alinea-topic-{code}-{stem}.csv", code, NUSA_PARAGRAPH_TOPICS, NUSA_PARAGRAPH_FEATURES
         )
@@ -156,6 +148,6 @@ def load_nusa_translation(
             drop_empty=drop_empty,
             drop_duplicates=drop_duplicates,
         )  # fmt: skip
-        for name, stem in _split_names(split).items()
+        for name, stem in selected_splits(split, "NusaWrites").items()
     }
     return result[split] if split is not None else DatasetDict(result)

@@ -14,6 +14,7 @@ from datasets import ClassLabel, DatasetDict, Features, Value
 from .labeled_text_csv import read_labeled_text_csv
 from .language_names import LANGUAGES, resolve_language
 from .parallel_loaders import load_multiway_csv
+from .split_names import SPLIT_FILE_STEMS, selected_splits
 
 
 NUSAX_LANGUAGES = {
@@ -32,7 +33,7 @@ NUSAX_LANGUAGES = {
 }
 """NusaX's column/folder names -> ISO 639-3 codes."""
 
-NUSAX_SPLITS = {"train": "train", "validation": "valid", "test": "test"}
+NUSAX_SPLITS = SPLIT_FILE_STEMS
 """Split name returned -> NusaX's file stem."""
 
 SENTIMENT_LABELS = ["negative", "neutral", "positive"]
@@ -57,14 +58,6 @@ def _find_dir(data_dir, marker: str, *candidates: str) -> Path:
         f"{base}: no NusaX folder found; looked for {[str(base / c) for c in candidates]}. Pass the folder that holds "
         "NusaX's `mt/` and `sentiment/` (e.g. ../shared/data/nusax)."
     )
-
-
-def _splits(split: str | None) -> dict[str, str]:
-    if split is None:
-        return dict(NUSAX_SPLITS)
-    if split not in NUSAX_SPLITS:
-        raise ValueError(f"unknown NusaX split {split!r}; expected one of {list(NUSAX_SPLITS)}.")
-    return {split: NUSAX_SPLITS[split]}
 
 
 def _nusax_name(language: str) -> str:
@@ -101,7 +94,7 @@ def load_nusax_mt(
     mt_dir = _find_dir(data_dir, "train.csv", "nusax/mt", "mt", ".")
     codes = {NUSAX_LANGUAGES[source_name]: source_name, NUSAX_LANGUAGES[target_name]: target_name}
     result = {}
-    for name, stem in _splits(split).items():
+    for name, stem in selected_splits(split, "NusaX").items():
         result[name] = load_multiway_csv(
             mt_dir / f"{stem}.csv",
             NUSAX_LANGUAGES[source_name],
@@ -140,7 +133,7 @@ def load_nusax_sentiment(
         s: read_labeled_text_csv(
             sentiment_dir / name / f"{stem}.csv", lang, SENTIMENT_LABELS, NUSAX_SENTIMENT_FEATURES, drop_empty
         )
-        for s, stem in _splits(split).items()
+        for s, stem in selected_splits(split, "NusaX").items()
     }
     return result[split] if split is not None else DatasetDict(result)
 

@@ -1,4 +1,5 @@
-"""Cross-lingual training: `CrossLingualTrainer`, its arguments, the step's data pipeline and the GRL schedules."""
+"""Cross-lingual training: `CrossLingualTrainer`, its arguments, the step's data pipeline, the GRL schedules and the
+MLM head warm-up."""
 
 from .checkpoint_integrity import CHECKPOINT_COMPLETE_NAME, IncompleteCheckpointError, find_resumable_checkpoint
 from .collators import (
@@ -25,6 +26,7 @@ from .data_preparation import (
     tokenize_text,
     tokenize_translation,
 )
+from .lm_head_warmup import masked_token_accuracy, warm_up_lm_head
 from .samplers import CrossLingualStepSampler
 from .schedules import GRL_SCHEDULES, constant_grl_lambda, dann_grl_lambda, grl_lambda_at
 
@@ -52,8 +54,10 @@ __all__ = [
     "find_resumable_checkpoint",
     "grl_lambda_at",
     "load_parallel_file",
+    "masked_token_accuracy",
     "parse_language_files",
     "tokenize_pairs",
     "tokenize_text",
     "tokenize_translation",
+    "warm_up_lm_head",
 ]

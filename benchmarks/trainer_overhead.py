@@ -10,11 +10,15 @@ Arms, all on the same LoRA model (r=8 on query/value, task head and discriminato
 | `alignment` | (a) + contrastive alignment loss over a batch of parallel pairs (c) |
 | `both` | (b) + (c); the pair sides feed the discriminator too (d) |
 | `plain_pairs` | a plain `Trainer` that also runs the pair sides forward and backward (trivial loss) |
+| `madx_stacked` | (c) on an `AdapterManager` model (eng, ind, jav language adapters; the task adapter on eng's) |
+| `madx_routed` | `madx_stacked` with `auxiliary_language_adapters`: each pair side through its language's adapter |
 
 `plain_pairs` uses the same data pipeline as (c) and measures what the extra tokens of (c) and (d) cost by
-themselves.
+themselves. `madx_routed / madx_stacked` is the cost of MAD-X-consistent auxiliary passes (one forward per
+language in the batch instead of one for all rows, and the adapter switches).
 
 Targets: `adversarial / plain <= 1.10`; `alignment / plain_pairs <= 1.10` and `both / plain_pairs <= 1.10`.
+`--arms` runs a subset (the ratios whose arms ran are reported).
 
 Timing: steady state, interleaved. Each round runs every arm's `train()` for `--steps-per-round` optimizer steps on
 its own model; the first step of a round (set-up, warm-up) is dropped and the others are timed between consecutive
@@ -59,6 +63,7 @@ from transformers import (  # noqa: E402
 )
 
 from hf_lowres import LowResConfig, LowResForSequenceClassification  # noqa: E402
+from hf_lowres.adapters import AdapterManager  # noqa: E402
 from hf_lowres.testing_utils import tiny_backbone_config, tiny_tokenizer  # noqa: E402
 from hf_lowres.training import (  # noqa: E402
     CrossLingualDataCollator,
@@ -72,7 +77,7 @@ from hf_lowres.training import (  # noqa: E402
 BENCHMARKS_DIR = Path(__file__).resolve().parent
 RESULTS_PATH = BENCHMARKS_DIR / "results" / "trainer_overhead.json"
 LANGUAGES = ["eng", "ind", "jav"]
-ARMS = ("plain", "none", "adversarial", "alignment", "both", "plain_pairs")
+ARMS = ("plain", "none", "adversarial", "alignment", "both", "plain_pairs", "madx_stacked", "madx_routed")
 WORDS = {
     "eng": "i like this good food and that movie is not very bad the house tree water big small".split(),
     "ind": "saya suka ini makanan bagus dan itu film tidak sangat buruk enak".split(),
@@ -109,18 +114,38 @@ def build_data(tokenizer, n: int, words: tuple[int, int], max_length: int, seed:
     return task, pairs
 
 
-def build_model(model_name: str):
+def build_base_model(model_name: str):
     torch.manual_seed(0)
     if model_name == "tiny":
         config = LowResConfig(text_config=tiny_backbone_config("bert"), languages=LANGUAGES, num_labels=3)
-        model, tokenizer = LowResForSequenceClassification(config), tiny_tokenizer(model_max_length=128)
-    else:
-        sys.path.insert(0, str(BENCHMARKS_DIR))
-        from real_models import materialize
+        return LowResForSequenceClassification(config), tiny_tokenizer(model_max_length=128)
+    sys.path.insert(0, str(BENCHMARKS_DIR))
+    from real_models import materialize
 
-        path = materialize(model_name)
-        model = LowResForSequenceClassification.from_backbone(str(path), languages=LANGUAGES, num_labels=3)
-        tokenizer = AutoTokenizer.from_pretrained(str(path))
+    path = materialize(model_name)
+    model = LowResForSequenceClassification.from_backbone(str(path), languages=LANGUAGES, num_labels=3)
+    return model, AutoTokenizer.from_pretrained(str(path))
+
+
+def build_manager(model_name: str) -> tuple[AdapterManager, object]:
+    """A language adapter per language (LoRA B drawn at random, so that each changes the output, as a trained
+    one does) and a task adapter, in the task phase on English's adapter."""
+    model, tokenizer = build_base_model(model_name)
+    manager = AdapterManager(model)
+    generator = torch.Generator().manual_seed(0)
+    for lang in LANGUAGES:
+        name = manager.add_language_adapter(lang, r=8, lora_alpha=16, target_modules=["query", "value"])
+        with torch.no_grad():
+            for parameter_name, p in manager.peft_model.named_parameters():
+                if f".{name}." in parameter_name and "lora_B" in parameter_name:
+                    p.copy_(torch.randn(p.shape, generator=generator) * 0.02)
+    manager.add_task_adapter("task", r=8, lora_alpha=16, target_modules=["query", "value"])
+    manager.prepare_task_training("task", language="eng")
+    return manager, tokenizer
+
+
+def build_model(model_name: str):
+    model, tokenizer = build_base_model(model_name)
     model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, target_modules=["query", "value"]))
     for name, param in model.named_parameters():
         if ".classifier." in name or ".discriminator." in name:
@@ -162,7 +187,12 @@ class PlainPairsTrainer(Trainer):
 
 
 def build_trainer(arm: str, model_name: str, args_ns, output_dir: str):
-    model, tokenizer = build_model(model_name)
+    manager = None
+    if arm.startswith("madx_"):
+        manager, tokenizer = build_manager(model_name)
+        model = manager.peft_model
+    else:
+        model, tokenizer = build_model(model_name)
     task, pairs = build_data(tokenizer, args_ns.num_examples, tuple(args_ns.words), args_ns.max_length)
     common = dict(
         per_device_train_batch_size=args_ns.batch_size,
@@ -197,11 +227,14 @@ def build_trainer(arm: str, model_name: str, args_ns, output_dir: str):
             "adversarial": dict(adversarial_weight=0.1),
             "alignment": dict(alignment_weight=1.0, alignment_loss="contrastive"),
             "both": dict(adversarial_weight=0.1, alignment_weight=1.0, alignment_loss="contrastive"),
+            "madx_stacked": dict(alignment_weight=1.0, alignment_loss="contrastive"),
+            "madx_routed": dict(alignment_weight=1.0, alignment_loss="contrastive", auxiliary_language_adapters=True),
         }[arm]
         args = CrossLingualTrainingArguments(output_dir, **common, **weights)
         trainer = CrossLingualTrainer(
-            model, args, train_dataset=task, parallel_dataset=pairs, processing_class=tokenizer
-        )
+            model, args, train_dataset=task, parallel_dataset=pairs, processing_class=tokenizer,
+            adapter_manager=manager,
+        )  # fmt: skip
     timer = StepTimer()
     trainer.add_callback(timer)
     return trainer, timer
@@ -246,10 +279,11 @@ def memory_child(arm: str, model_name: str, args_ns) -> dict:
 
 def run_model(model_name: str, args_ns) -> dict:
     torch.set_num_threads(args_ns.threads)
-    trainers = {arm: build_trainer(arm, model_name, args_ns, f"/tmp/trainer_overhead_{arm}") for arm in ARMS}
-    tokens = tokens_per_step(trainers["alignment"][0])
+    arms = args_ns.arms
+    trainers = {arm: build_trainer(arm, model_name, args_ns, f"/tmp/trainer_overhead_{arm}") for arm in arms}
+    tokens = tokens_per_step(trainers[next(a for a in ("alignment", "madx_stacked", *arms) if a in trainers)][0])
     for round_index in range(args_ns.rounds):
-        order = list(ARMS) if round_index % 2 == 0 else list(reversed(ARMS))
+        order = list(arms) if round_index % 2 == 0 else list(reversed(arms))
         for arm in order:
             trainers[arm][0].train()
         print(f"  {model_name}: round {round_index + 1}/{args_ns.rounds} done", flush=True)
@@ -258,33 +292,27 @@ def run_model(model_name: str, args_ns) -> dict:
         arm: [round(q, 5) for q in statistics.quantiles(timer.times, n=4)] for arm, (_, timer) in trainers.items()
     }
     memory = {}
-    for arm in ARMS:
+    for arm in arms:
         command = [sys.executable, __file__, "--memory-child", arm, "--models", model_name, *args_ns.passthrough]
         done = subprocess.run(command, capture_output=True, text=True, check=True)
         memory[arm] = json.loads(done.stdout.strip().splitlines()[-1])
-    ratios = {
-        "none/plain": seconds["none"] / seconds["plain"],
-        "adversarial/plain": seconds["adversarial"] / seconds["plain"],
-        "alignment/plain": seconds["alignment"] / seconds["plain"],
-        "both/plain": seconds["both"] / seconds["plain"],
-        "plain_pairs/plain": seconds["plain_pairs"] / seconds["plain"],
-        "alignment/plain_pairs": seconds["alignment"] / seconds["plain_pairs"],
-        "both/plain_pairs": seconds["both"] / seconds["plain_pairs"],
-    }
+    pairs = [("none", "plain"), ("adversarial", "plain"), ("alignment", "plain"), ("both", "plain"),
+             ("plain_pairs", "plain"), ("alignment", "plain_pairs"), ("both", "plain_pairs"),
+             ("madx_routed", "madx_stacked")]  # fmt: skip
+    ratios = {f"{a}/{b}": seconds[a] / seconds[b] for a, b in pairs if a in seconds and b in seconds}
     memory_ratios = {
-        f"{arm}/{ref}": memory[arm]["peak_mib"] / memory[ref]["peak_mib"]
-        for arm, ref in [
+        f"{a}/{b}": memory[a]["peak_mib"] / memory[b]["peak_mib"]
+        for a, b in [
             ("none", "plain"),
             ("adversarial", "plain"),
             ("alignment", "plain_pairs"),
             ("both", "plain_pairs"),
-        ]
+            ("madx_routed", "madx_stacked"),
+        ]  # fmt: skip
+        if a in memory and b in memory
     }
-    targets = {
-        "adversarial/plain <= 1.10": ratios["adversarial/plain"] <= 1.10,
-        "alignment/plain_pairs <= 1.10": ratios["alignment/plain_pairs"] <= 1.10,
-        "both/plain_pairs <= 1.10": ratios["both/plain_pairs"] <= 1.10,
-    }
+    targeted = ("adversarial/plain", "alignment/plain_pairs", "both/plain_pairs")
+    targets = {f"{ratio} <= 1.10": ratios[ratio] <= 1.10 for ratio in targeted if ratio in ratios}
     return {
         "seconds_per_step_median": seconds,
         "seconds_per_step_quartiles": spread,
@@ -301,11 +329,15 @@ def print_table(model_name: str, result: dict) -> None:
     seconds, memory = result["seconds_per_step_median"], result["peak_memory"]
     print(f"\n{model_name}  (tokens/step: {result['tokens_per_step']})")
     print(f"{'arm':<13}{'s/step':>10}{'x plain':>9}{'x plain_pairs':>15}{'peak MiB':>10}")
-    for arm in ARMS:
+    for arm in seconds:
+        versus = {
+            ref: f"{seconds[arm] / seconds[ref]:.3f}" if ref in seconds else "-" for ref in ("plain", "plain_pairs")
+        }
         print(
-            f"{arm:<13}{seconds[arm]:>10.4f}{seconds[arm] / seconds['plain']:>9.3f}"
-            f"{seconds[arm] / seconds['plain_pairs']:>15.3f}{memory[arm]['peak_mib']:>10.1f}"
+            f"{arm:<13}{seconds[arm]:>10.4f}{versus['plain']:>9}{versus['plain_pairs']:>15}{memory[arm]['peak_mib']:>10.1f}"
         )
+    for ratio, value in result["ratios"].items():
+        print(f"  {ratio}: {value:.3f}")
     for target, met in result["targets_met"].items():
         print(f"  target {target}: {'met' if met else 'MISSED'}")
 
@@ -313,6 +345,7 @@ def print_table(model_name: str, result: dict) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", default=["minilm-en", "tiny"])
+    parser.add_argument("--arms", nargs="+", choices=ARMS, default=list(ARMS), help="the arms to run (default: all)")
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--steps-per-round", type=int, default=7, help="steps per train() call; the first is dropped")
     parser.add_argument("--batch-size", type=int, default=16)
@@ -327,7 +360,7 @@ def main(argv=None) -> int:
     args_ns.passthrough = [
         "--batch-size", str(args_ns.batch_size), "--num-examples", str(args_ns.num_examples),
         "--words", *map(str, args_ns.words), "--max-length", str(args_ns.max_length),
-        "--threads", str(args_ns.threads), "--memory-steps", str(args_ns.memory_steps),
+        "--threads", str(args_ns.threads), "--memory-steps", str(args_ns.memory_steps), "--arms", *args_ns.arms,
     ]  # fmt: skip
     if args_ns.memory_child:
         print(json.dumps(memory_child(args_ns.memory_child, args_ns.models[0], args_ns)))

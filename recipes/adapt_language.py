@@ -140,6 +140,7 @@ def main(
         unlabeled_dataset=data_args.load_unlabeled(tokenizer, script_args.max_length, inputs.unlabeled),
         parallel_dataset=data_args.load_pairs(tokenizer, script_args.max_length, inputs.pairs),
         processing_class=tokenizer,
+        adapter_manager=manager,
     )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)
 

@@ -165,6 +165,11 @@ def check_inputs(
     if script_args.adapters_dir:
         checks.run("--adapters_dir", check_directory, script_args.adapters_dir, COMPOSITION_FILE,
                    "language adapters saved by adapt_language")  # fmt: skip
+    checks.require(
+        bool(script_args.adapters_dir) or not training_args.auxiliary_language_adapters,
+        "--auxiliary_language_adapters",
+        "routes the auxiliary rows through each language's adapter, but no --adapters_dir gives language adapters.",
+    )
     baseline = (
         checks.run("--baseline_report", load_report, script_args.baseline_report)
         if script_args.baseline_report
@@ -268,6 +273,7 @@ def main(
         parallel_dataset=data_args.load_pairs(tokenizer, script_args.max_length, inputs.pairs),
         processing_class=tokenizer,
         lexicons=inputs.lexicons or None,  # read and checked above: not read again
+        adapter_manager=manager,
         compute_metrics=lambda p: {"accuracy": float((np.argmax(p.predictions, -1) == p.label_ids).mean())},
     )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)

@@ -421,10 +421,23 @@ def test_train_task_trains_on_lexicon_translations_and_code_switching(tiny_bert_
     assert seen["train"].column_names == ["text", "labels", "lang"]
     assert switch.languages == ["jav"] and switch.word_ratio == 1.0 and switch.max_length == 128
     assert switch.switch_text("i like this food", epoch=0) == "i seneng this panganan"
+    assert seen["trainer"].adapter_manager.peft_model is seen["trainer"].model  # for auxiliary_language_adapters
 
     with pytest.raises(SystemExit) as error:  # no lexicon: a usage error before anything loads
         cli_main([*args[:-2], "--translate_train", "true", "--output_dir", str(out), *TRAINING])
     assert error.value.code == 2
+
+
+def test_train_task_refuses_auxiliary_language_adapters_without_language_adapters(tiny_bert_dir, tmp_path, capsys):
+    args = ["train_task", "--model_name_or_path", str(tiny_bert_dir), "--languages", "eng", "jav",
+            "--train_file", write_csv(tmp_path / "train.csv", ENGLISH),
+            "--test_files", f"jav={write_csv(tmp_path / 'jav.csv', JAVANESE_LABELED)}",
+            "--class_names", "negative", "neutral", "positive", "--auxiliary_language_adapters", "true",
+            "--output_dir", str(tmp_path / "out"), *TRAINING]  # fmt: skip
+    with pytest.raises(SystemExit) as error:
+        cli_main(args)
+    assert error.value.code == 2
+    assert "--auxiliary_language_adapters: routes the auxiliary rows" in capsys.readouterr().err
 
 
 def test_chart_note_names_the_model_and_test_sizes_never_a_path(tmp_path):

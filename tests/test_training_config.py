@@ -19,6 +19,7 @@ NEW_FIELDS = {
     "alignment_loss",
     "alignment_temperature",
     "alignment_gather_across_processes",
+    "auxiliary_language_adapters",
     "language_sampling_temperature",
     "lexicon_dir",
     "lexicon_source_language",

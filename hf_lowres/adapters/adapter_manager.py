@@ -245,6 +245,36 @@ class AdapterManager:
                 p.requires_grad_(requires_grad[name])
             self.model.train(was_training)
 
+    @contextlib.contextmanager
+    def forward_through(self, language: str) -> Iterator[AdapterManager]:
+        """Runs the forward passes of a `with` block through `language`'s adapter in place of the active language
+        adapter, inside training: the active task adapter stays stacked on it and every `requires_grad` is kept, so
+        gradients reach the trained task adapter through the other language's (frozen) adapter, as at test time.
+
+        MAD-X (Pfeiffer et al., EMNLP 2020) tests a task adapter stacked on each target language's adapter; the
+        trainer's auxiliary losses (discriminator, alignment) use this to see that same composition for their
+        target-language rows (`CrossLingualTrainingArguments.auxiliary_language_adapters`). A language without an
+        adapter, or the active one, changes nothing. The previous adapters come back on exit, even if the block
+        raised. Backward may run after the block: the graph keeps the adapters the forward used.
+        """
+        name = self.language_adapter_name(language)
+        active = self.active_adapters
+        if name not in self.language_adapters or name in active:
+            yield self
+            return
+        names = [name, *[n for n in active if n not in self.language_adapters]]
+        requires_grad = [(p, p.requires_grad) for p in self.model.parameters()]
+        try:
+            # PEFT's set_adapter resets `requires_grad` on every LoRA layer: put the training flags back at once.
+            self.peft_model.base_model.set_adapter(names, inference_mode=True)
+            for p, flag in requires_grad:
+                p.requires_grad_(flag)
+            yield self
+        finally:
+            self.peft_model.base_model.set_adapter(active, inference_mode=True)
+            for p, flag in requires_grad:
+                p.requires_grad_(flag)
+
     def _require(self, name: str, kind: str) -> str:
         if name not in self.adapters or self.adapters[name]["kind"] != kind:
             available = sorted(n for n, info in self.adapters.items() if info["kind"] == kind)

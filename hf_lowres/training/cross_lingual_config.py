@@ -51,6 +51,11 @@ class CrossLingualTrainingArguments(TrainingArguments):
             Under data parallelism, the contrastive loss takes its negatives from the pairs of every process
             (gathered with their gradients), as one process with the whole batch would; `False` keeps each
             process's own batch.
+        auxiliary_language_adapters (`bool`, defaults to `False`):
+            MAD-X-consistent auxiliary losses: each unlabeled row and pair side in language X runs through X's
+            language adapter with the task adapter stacked on it, as the zero-shot test does (Pfeiffer et al.,
+            2020), one forward pass per language; a language without an adapter uses the active one. Needs the
+            trainer's `adapter_manager`.
         language_sampling_temperature (`float`, *optional*):
             The exponent `alpha` of temperature sampling: language `l` is drawn with probability proportional to
             ``n_l ** alpha`` (1 = in proportion to the data, towards 0 = uniform; XLM uses 0.5, XLM-R 0.3). It
@@ -145,6 +150,14 @@ class CrossLingualTrainingArguments(TrainingArguments):
         metadata={
             "help": "Under data parallelism, draw the contrastive loss's negatives from every process's pairs "
             "(gathered with their gradients); false keeps each process's own batch."
+        },
+    )
+    auxiliary_language_adapters: bool = field(
+        default=False,
+        metadata={
+            "help": "MAD-X-consistent auxiliary losses: each unlabeled row and pair side in language X runs through "
+            "X's language adapter (with the task adapter), as the zero-shot test does; rows of a language without "
+            "an adapter use the active one. Needs the trainer's `adapter_manager`."
         },
     )
     language_sampling_temperature: float | None = field(

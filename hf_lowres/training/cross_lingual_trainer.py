@@ -150,6 +150,9 @@ class CrossLingualTrainer(Trainer):
         parallel_dataset (*optional*): parallel pairs; used when `alignment_weight > 0`.
         lexicons (`Mapping[str, Lexicon]`, *optional*): the lexicons to code-switch with when
             `args.code_switching_word_ratio > 0`, if already read; by default they are read from `args.lexicon_dir`.
+        adapter_manager (`AdapterManager`, *optional*): the manager of `model`'s adapters; with
+            `args.auxiliary_language_adapters`, the auxiliary passes switch to each row's language adapter through it
+            (`AdapterManager.forward_through`).
         kwargs: the other arguments of `Trainer` (`processing_class`, `compute_metrics`, `callbacks`, ...).
 
     Example:
@@ -174,6 +177,7 @@ class CrossLingualTrainer(Trainer):
         parallel_dataset=None,
         processing_class=None,
         lexicons=None,
+        adapter_manager=None,
         **kwargs,
     ):
         if model is None:
@@ -188,6 +192,15 @@ class CrossLingualTrainer(Trainer):
                 f"CrossLingualTrainer needs a hf_lowres model (or a PeftModel around one); got {type(base).__name__}."
             )
         self._lowres_model = base
+        if args.auxiliary_language_adapters and adapter_manager is None:
+            raise ValueError(
+                "`auxiliary_language_adapters=True` needs the trainer's `adapter_manager` (the AdapterManager whose "
+                "language adapters the auxiliary rows go through)."
+            )
+        if adapter_manager is not None and adapter_manager.model is not base:
+            raise ValueError("`adapter_manager` manages another model than the one given to the trainer.")
+        self.adapter_manager = adapter_manager
+        self._id2lang = {i: lang for lang, i in base.config.lang2id.items()}
         self._skips_lm_head = "encoder_only" in inspect.signature(base.forward).parameters
         self.code_switching = None
         if args.code_switching_word_ratio > 0:  # the task rows' text, switched anew each epoch (CoSDA-ML)
@@ -436,19 +449,52 @@ class CrossLingualTrainer(Trainer):
             if with_types:
                 batch["token_type_ids"].append(nn.functional.pad(types, (0, pad), value=0))
         merged = {name: torch.cat(tensors) if len(tensors) > 1 else tensors[0] for name, tensors in batch.items()}
-        if self._skips_lm_head:  # an LM model need not compute vocabulary logits for these passes
-            merged["encoder_only"] = True
-        outputs = model(**merged, output_hidden_states=hidden_states or None)
+        extra = {"encoder_only": True} if self._skips_lm_head else {}  # no vocabulary logits for these passes
+        if self.args.auxiliary_language_adapters:
+            languages = torch.cat([self._row_languages(inputs, prefix) for prefix in prefixes])
+            pooled, logits, features = self._forward_by_language(model, merged, extra, languages, hidden_states)
+        else:
+            outputs = model(**merged, **extra, output_hidden_states=hidden_states or None)
+            pooled, logits = outputs.pooled_output, outputs.lang_logits
+            features = self._discriminator_features(outputs, merged["attention_mask"]) if hidden_states else None
         sizes = [part["input_ids"].shape[0] for part in parts]
-        pooled = outputs.pooled_output.split(sizes)
-        logits = outputs.lang_logits.split(sizes)
-        features = None
-        if hidden_states:
-            features = self._discriminator_features(outputs, merged["attention_mask"]).split(sizes)
+        pooled, logits = pooled.split(sizes), logits.split(sizes)
+        if features is not None:
+            features = features.split(sizes)
         return {
             prefix: (pooled[i], logits[i], None if features is None else features[i])
             for i, prefix in enumerate(prefixes)
         }
+
+    def _row_languages(self, inputs: Mapping[str, Any], prefix: str) -> torch.Tensor:
+        if prefix + "lang_labels" not in inputs:
+            raise ValueError(
+                f"`auxiliary_language_adapters` needs the language of every auxiliary row, but the batch has no "
+                f"`{prefix}lang_labels` (give the unlabeled text a `{self.args.language_column}` column and the pairs "
+                f"`{self.args.pair_source_language_column}`/`{self.args.pair_target_language_column}` columns)."
+            )
+        return inputs[prefix + "lang_labels"]
+
+    def _forward_by_language(self, model, merged: dict, extra: dict, languages: torch.Tensor, hidden_states: bool):
+        """One forward pass per language of the rows, each through that language's adapter (MAD-X composition),
+        the outputs put back in the rows' order: `(pooled_output, lang_logits, discriminator features or None)`."""
+        pooled, logits, features, order = [], [], [], []
+        for lang_id in languages.unique().tolist():
+            rows = (languages == lang_id).nonzero(as_tuple=True)[0].to(merged["input_ids"].device)
+            part = {name: tensor[rows] for name, tensor in merged.items()}
+            with self.adapter_manager.forward_through(self._id2lang[lang_id]):
+                outputs = model(**part, **extra, output_hidden_states=hidden_states or None)
+            pooled.append(outputs.pooled_output)
+            logits.append(outputs.lang_logits)
+            if hidden_states:
+                features.append(self._discriminator_features(outputs, part["attention_mask"]))
+            order.append(rows)
+        inverse = torch.argsort(torch.cat(order))
+        return (
+            torch.cat(pooled)[inverse],
+            torch.cat(logits)[inverse],
+            torch.cat(features)[inverse] if hidden_states else None,
+        )
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         """Task loss + weighted discriminator loss (through gradient reversal) + weighted alignment loss.

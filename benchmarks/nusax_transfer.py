@@ -563,6 +563,17 @@ def training_signals(
     return signals
 
 
+def labeled_task_rows(spec: dict, data: ProtocolData, tokenizer):
+    """L tokenized as task rows; for A_steps (`repeat_labeled`) L repeated, as many rows and optimizer steps as G."""
+    from datasets import concatenate_datasets
+
+    from hf_lowres.training import tokenize_text
+
+    rows = tokenize_text(data.labeled.select_columns(["text", "label"]), tokenizer, SETTINGS["max_length"],
+                         language=SOURCE, label_column="label")  # fmt: skip
+    return concatenate_datasets([rows] * spec["repeat_labeled"]) if spec.get("repeat_labeled") else rows
+
+
 def parallel_english(data: ProtocolData) -> list[tuple[str, str]]:
     """P's English sentences `(id, text)` that some target pair uses, in P's order: what A's classifier labels."""
     english = {i: eng for t in TARGETS for i, eng, _ in data.pairs[t]}
@@ -827,10 +838,7 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
     adversarial = spec["adversarial"]
 
     manager.prepare_task_training("sentiment", language=source, train_discriminator=adversarial)
-    train = tokenize_text(data.labeled.select_columns(["text", "label"]), tokenizer, s["max_length"],
-                          language=SOURCE, label_column="label")  # fmt: skip
-    if spec.get("repeat_labeled"):  # A_steps: as many rows (and optimizer steps) as G, all of them L
-        train = concatenate_datasets([train] * spec["repeat_labeled"])
+    train = labeled_task_rows(spec, data, tokenizer)
     if spec.get("projection"):
         projected = Dataset.from_list(projection_rows(data, pseudo_labels))
         projected = tokenize_text(projected, tokenizer, s["max_length"], label_column="label")

@@ -224,3 +224,17 @@ def test_a_steps_trains_as_many_rows_as_g_on_the_real_lexicons(transfer):
     covered = [t for t in transfer.TARGETS if (gatitos / f"en_{t}.tsv").is_file()]
     assert covered == transfer.LEXC_GEN_LANGUAGES
     assert transfer.ARMS["A_steps"]["repeat_labeled"] == 1 + len(covered)
+
+
+def test_a_steps_repeats_l_in_its_task_rows_and_a_does_not(transfer, data_root):
+    from hf_lowres.testing_utils import tiny_tokenizer
+
+    root, _ = data_root
+    data = transfer.protocol_data(str(root))
+    tokenizer = tiny_tokenizer()
+    once = transfer.labeled_task_rows(transfer.ARMS["A"], data, tokenizer)
+    repeated = transfer.labeled_task_rows(transfer.ARMS["A_steps"], data, tokenizer)
+    assert len(once) == len(data.labeled) == 10
+    assert len(repeated) == transfer.ARMS["A_steps"]["repeat_labeled"] * len(once)
+    assert list(repeated["input_ids"]) == list(once["input_ids"]) * transfer.ARMS["A_steps"]["repeat_labeled"]
+    assert set(repeated["lang"]) == {"eng"} and list(repeated["labels"])[: len(once)] == list(once["labels"])

@@ -67,10 +67,13 @@ SETTINGS = {
 logger = logging.getLogger("mlm_head_warmup")
 
 
-def native_text(data_dir: str, seed: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """Per language, the training sentences and the held-out sentences (of `HELD_OUT_PARAGRAPHS` paragraphs)."""
+def native_text(
+    data_dir: str, seed: int, languages: list[str] = LANGUAGES
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Per NusaParagraph language, the training sentences and the held-out sentences (those of
+    `HELD_OUT_PARAGRAPHS` paragraphs drawn with `seed`; no paragraph is on both sides)."""
     train, held_out = {}, {}
-    for lang in LANGUAGES:
+    for lang in languages:
         paragraphs = load_nusa_paragraph(data_dir, lang, "train")
         ids = sorted(paragraphs["id"])
         held = set(random.Random(f"{seed}-{lang}").sample(ids, HELD_OUT_PARAGRAPHS))

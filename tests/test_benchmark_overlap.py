@@ -1,23 +1,14 @@
 """Protocol v2 of ``benchmarks/nusax_transfer.py`` on a tiny NusaX + NusaTranslation folder built in the test: the
 labeled/parallel split, the exclusion of shared sentences, and the overlap check that stops a run."""
 
-import csv
 import dataclasses
 import sys
-from pathlib import Path
 
 import pytest
 from benchmark_modules import load_benchmark
+from protocol_v2_data import build_data
 
 from hf_lowres.data.overlap import SentenceOverlapError
-
-
-NUSAX_NAMES = {
-    "ind": "indonesian", "ace": "acehnese", "bjn": "banjarese", "eng": "english", "mad": "madurese", "nij": "ngaju",
-    "sun": "sundanese", "ban": "balinese", "bug": "buginese", "jav": "javanese", "min": "minangkabau",
-    "bbc": "toba_batak",
-}  # fmt: skip
-LABELS = ["negative"] * 8 + ["neutral"] * 5 + ["positive"] * 7  # 20 train ids
 
 
 @pytest.fixture(scope="module")
@@ -32,63 +23,6 @@ def transfer():
 @pytest.fixture(scope="module")
 def data_root(transfer, tmp_path_factory):
     return build_data(tmp_path_factory.mktemp("data"), transfer)
-
-
-def write_csv(path: Path, header: list, rows: list) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-
-
-def build_data(root: Path, transfer) -> tuple[Path, str]:
-    """A NusaX folder (20 train / 3 valid / 3 test ids, 12 languages) and NusaTranslation files for btk, jav, mad,
-    min, sun and bew. One P id's Buginese sentence is a NusaX test sentence (returned: that id); NusaTranslation btk
-    train repeats a pair and holds a pair whose target is a jav test sentence and one whose Indonesian is a NusaX
-    labeled sentence. Lexicons: GATITOS en_ace / en_bug ("train", "sentence") and a NusaX lexicon (ind -> eng, ace)."""
-    ids = [str(100 + k) for k in range(20)]
-    labeled, parallel = transfer.split_labeled_parallel(
-        ids, [transfer.CLASS_NAMES.index(label) for label in LABELS], 0, 10
-    )
-    shared_id = parallel[0]
-    splits = {
-        "train": (ids, LABELS),
-        "valid": (["v0", "v1", "v2"], LABELS[::7]),
-        "test": (["t0", "t1", "t2"], LABELS[::7]),
-    }
-
-    def text(lang, split, i):
-        if lang == "bug" and split == "train" and i == shared_id:
-            return "ind test sentence t1"  # a P sentence that is also a test sentence (of another language)
-        return f"{lang} {split} sentence {i}"
-
-    for split, (split_ids, labels) in splits.items():
-        for lang, name in NUSAX_NAMES.items():
-            rows = [(i, text(lang, split, i), label) for i, label in zip(split_ids, labels)]
-            write_csv(root / "nusax" / "sentiment" / name / f"{split}.csv", ["id", "text", "label"], rows)
-        header = ["", *NUSAX_NAMES.values()]
-        rows = [[k, *(text(lang, split, i) for lang in NUSAX_NAMES)] for k, i in enumerate(split_ids)]
-        write_csv(root / "nusax" / "mt" / f"{split}.csv", header, rows)
-    for code in ("btk", "jav", "mad", "min", "sun", "bew"):
-        for split, n in (("train", 12), ("valid", 2), ("test", 2)):
-            rows = [(f"indolem-{split}-{k}", f"tweet {split} {k}", f"{code} tweet {split} {k}") for k in range(n)]
-            if code == "btk" and split == "train":
-                rows += [
-                    rows[0],
-                    ("x1", "tweet x1", "jav tweet test 1"),
-                    ("x2", f"eng train sentence {labeled[0]}", "y"),
-                ]
-            write_csv(
-                root / "nusawrites" / f"nusa_kalimat-mt-{code}-{split}.csv", ["id", "ind_text", "tgt_text"], rows
-            )
-    for target, words in (("ace", ("kreta", "ayat")), ("bug", ("kereta", "ada"))):
-        lines = [f"train\t{words[0]}", f"sentence\t{words[1]}"]
-        (root / "gatitos").mkdir(exist_ok=True)
-        (root / "gatitos" / f"en_{target}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    write_csv(root / "nusax" / "lexicon" / "english.csv", ["", "indonesian", "english"], [[0, "kereta", "train"]])
-    write_csv(root / "nusax" / "lexicon" / "acehnese.csv", ["", "indonesian", "acehnese"], [[0, "kereta", "kreta"]])
-    return root, shared_id
 
 
 def test_split_is_stratified_deterministic_and_disjoint(transfer):

@@ -5,12 +5,15 @@
         [--synthetic_corpus bt-jav-eng/corpus --synthetic_ratio 1.0 --tag_synthetic] --output_dir runs/mt
 
 Back-translated pairs (from the back_translate recipe) are mixed with the real ones in `--synthetic_ratio`,
-optionally tagged (Caswell et al., 2019). `--both_directions` trains and evaluates target -> source too.
+optionally tagged (Caswell et al., 2019). `--both_directions` trains and evaluates target -> source too. On a
+checkpoint from `hf_lowres.models.warm_start_encoder_decoder` (BERT2BERT), the modules its `warm_start.json` names
+as new (the decoder's cross-attention) train in full beside LoRA (`--fully_trained_modules` overrides them).
 Writes `<output_dir>/results.{md,json}` and the adapter with its card under `<output_dir>/adapters`.
 """
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 
 import torch
@@ -28,6 +31,7 @@ from hf_lowres.hub import (
     results_from_report,
     write_model_card,
 )
+from hf_lowres.models import warm_start_new_modules
 from hf_lowres.recipe_parser import RecipeParser
 from hf_lowres.training import (
     CrossLingualTrainer,
@@ -61,6 +65,17 @@ class TrainTranslationArguments:
     max_new_tokens: int = field(default=128, metadata={"help": "Longest test translation."})
     lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA alpha."})
+    lora_target_modules: list[str] | None = field(
+        default=None,
+        metadata={"help": "Linear layers LoRA adapts, by leaf name (default: the family's query and value)."},
+    )
+    fully_trained_modules: list[str] | None = field(
+        default=None,
+        metadata={
+            "help": "Modules trained in full beside LoRA (name or path suffix, e.g. crossattention); default: "
+            "the new modules a warm-started checkpoint's warm_start.json names, else none."
+        },
+    )
     license: str = field(default="unknown", metadata={"help": "License recorded in the model card."})
 
     def __post_init__(self):
@@ -112,6 +127,29 @@ def mix_training_pairs(args: TrainTranslationArguments, real: Dataset, synthetic
     return pairs
 
 
+def task_adapter_settings(args: TrainTranslationArguments) -> dict:
+    """The translation adapter's LoRA settings: rank, alpha, target modules, and the modules trained in full.
+
+    A checkpoint from `warm_start_encoder_decoder` has new modules (the decoder's cross-attention): unless
+    `--fully_trained_modules` says otherwise, they train in full (PEFT `modules_to_save`, saved with the adapter) and
+    LoRA stays out of them.
+    """
+    settings = {"r": args.lora_r, "lora_alpha": args.lora_alpha}
+    if args.lora_target_modules:
+        settings["target_modules"] = list(args.lora_target_modules)
+    full = args.fully_trained_modules
+    if full is None:
+        full = warm_start_new_modules(args.model_name_or_path) or []
+        if full:
+            logger.info("training the %d new modules of the warm-started %s in full: %s",
+                        len(full), args.model_name_or_path, ", ".join(full))  # fmt: skip
+    if full:
+        settings["modules_to_save"] = list(full)
+        inside = "|".join(re.escape(name) for name in full)
+        settings["exclude_modules"] = rf"(?:.*\.)?(?:{inside})(?:\..*)?"
+    return settings
+
+
 def check_inputs(
     script_args: TrainTranslationArguments, training_args: CrossLingualTrainingArguments
 ) -> TrainTranslationInputs:
@@ -153,7 +191,7 @@ def main(
     tokenizer = AutoTokenizer.from_pretrained(script_args.model_name_or_path)
     languages = [script_args.source_lang, script_args.target_lang]
     manager = AdapterManager(LowResForSeq2SeqLM.from_backbone(script_args.model_name_or_path, languages))
-    manager.add_task_adapter("translation", r=script_args.lora_r, lora_alpha=script_args.lora_alpha)
+    manager.add_task_adapter("translation", **task_adapter_settings(script_args))
     manager.prepare_task_training("translation", train_discriminator=training_args.adversarial_weight > 0)
     manager.parameter_counts()
 

@@ -25,6 +25,7 @@ from .modeling_lowres import (
     LowResPreTrainedModel,
 )
 from .pooling import POOLING_STRATEGIES, pool_hidden_states
+from .warm_start import WARM_START_FILE, warm_start_encoder_decoder, warm_start_new_modules
 
 
 AUTO_CLASS_OF_MODEL = {
@@ -54,6 +55,7 @@ __all__ = [
     "ALIGNMENT_LOSSES",
     "AUTO_CLASS_OF_MODEL",
     "POOLING_STRATEGIES",
+    "WARM_START_FILE",
     "GradientReversal",
     "LanguageDiscriminator",
     "LowResConfig",
@@ -70,4 +72,6 @@ __all__ = [
     "register_auto_classes",
     "reverse_gradient",
     "validate_language_codes",
+    "warm_start_encoder_decoder",
+    "warm_start_new_modules",
 ]

@@ -132,9 +132,17 @@ class LowResConfig(PreTrainedConfig):
         return {code: i for i, code in enumerate(self.languages)}
 
     @property
+    def encoder_config(self) -> PreTrainedConfig:
+        """The backbone's encoder configuration: the encoder of an `EncoderDecoderModel` (e.g. BERT2BERT, which
+        `get_text_config` does not unwrap), else the text configuration seen from the encoder side."""
+        if self.text_config.model_type == "encoder-decoder":
+            return self.text_config.encoder
+        return self.text_config.get_text_config(encoder=True)
+
+    @property
     def backbone_hidden_size(self) -> int:
-        return self.text_config.get_text_config(encoder=True).hidden_size
+        return self.encoder_config.hidden_size
 
     @property
     def backbone_num_layers(self) -> int:
-        return self.text_config.get_text_config(encoder=True).num_hidden_layers
+        return self.encoder_config.num_hidden_layers

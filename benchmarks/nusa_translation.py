@@ -51,7 +51,7 @@ RUNS_DIR = RESULTS_DIR / "nusa_translation_runs"
 SETTINGS = {
     "backbone": "me5-small",
     "decoder_layers": 4,
-    "max_length": 64,
+    "max_length": 128,  # 20% of NusaTranslation's Javanese sentences are longer than 64 tokens, 0.2% than 128
     "epochs": 3,
     "batch_size": 16,
     "learning_rate": 5e-4,
@@ -59,7 +59,7 @@ SETTINGS = {
     "lora_alpha": 32,
     "lora_target_modules": ["query", "key", "value", "dense"],
     "num_beams": 1,
-    "max_new_tokens": 64,
+    "max_new_tokens": 128,
 }
 SMOKE_ROWS = 16
 logger = logging.getLogger("nusa_translation")

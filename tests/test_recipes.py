@@ -13,7 +13,7 @@ from transformers import MarianConfig, MarianMTModel
 
 from hf_lowres.cli import RECIPES
 from hf_lowres.cli import main as cli_main
-from hf_lowres.testing_utils import tiny_translation_tokenizer
+from hf_lowres.testing_utils import tiny_tokenizer, tiny_translation_tokenizer
 
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -454,3 +454,22 @@ def test_chart_note_names_the_model_and_test_sizes_never_a_path(tmp_path):
     assert chart_note("intfloat/multilingual-e5-small", report({"ace": 200, "bug": 50})) == (
         "intfloat/multilingual-e5-small; n = ace 200, bug 50 (test)"
     )
+
+
+def test_recipe_translations_come_back_in_input_order_though_batched_by_length():
+    from types import SimpleNamespace
+
+    import hf_lowres.recipes.train_translation as recipe
+
+    class EchoModel(torch.nn.Module):
+        device = torch.device("cpu")
+
+        def generate(self, input_ids, attention_mask, **kwargs):
+            return input_ids  # the "translation" is the source: its order is what the test follows
+
+    tokenizer = tiny_tokenizer()
+    texts = ["the cat sat on the mat"] + [f"the cat {'sat ' * (k % 5)}" for k in range(20)] + ["mat"]
+    manager = SimpleNamespace(model=EchoModel(), peft_model=EchoModel())
+    args = SimpleNamespace(max_length=32, num_beams=1, max_new_tokens=4)
+    expected = tokenizer.batch_decode(tokenizer(texts)["input_ids"], skip_special_tokens=True)
+    assert recipe.translate(manager, tokenizer, texts, args) == expected

@@ -142,7 +142,7 @@ def warm_started_model(texts: list[str], language: str) -> Path:
 
 def run_one(direction: str, real_pairs: int, seed: int, data_dir: str, smoke: bool = False) -> dict:
     """Trains one direction on `real_pairs` pairs with `seed`, scores it and the copy baseline; cached."""
-    out = RUNS_DIR / f"{direction}__n{real_pairs}__seed{seed}.json"
+    out = RUNS_DIR / f"{direction}__n{real_pairs}__e{SETTINGS['epochs']}__seed{seed}.json"
     if out.is_file():
         return json.loads(out.read_text())
     import torch
@@ -229,7 +229,7 @@ def report(command: str | None = None) -> dict:
     runs = [json.loads(p.read_text()) for p in sorted(RUNS_DIR.glob("*.json"))]
     groups: dict[tuple, list[dict]] = {}
     for run in runs:
-        groups.setdefault((run["direction"], run["real_pairs"]), []).append(run)
+        groups.setdefault((run["direction"], run["real_pairs"], run["settings"]["epochs"]), []).append(run)
     lines = [
         "# NusaTranslation: a BERT2BERT warm start from me5-small with `train_translation`",
         "",
@@ -238,28 +238,29 @@ def report(command: str | None = None) -> dict:
         "mean ± sample std over seeds; copy = the source sentence as the translation. Settings: "
         + ", ".join(f"{k}={v}" for k, v in SETTINGS.items()),
         "",
-        "| direction | real pairs | seeds | set | BLEU | chrF | copy BLEU | copy chrF | train min |",
-        "|---|---:|---|---|---:|---:|---:|---:|---:|",
+        "| direction | real pairs | epochs | seeds | set | BLEU | chrF | copy BLEU | copy chrF | train min |",
+        "|---|---:|---:|---|---|---:|---:|---:|---:|---:|",
     ]
     summary = {"settings": SETTINGS, "command": command, "systems": []}
 
     def stat(values):
         return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
-    for (direction, n), group in sorted(groups.items()):
+    for (direction, n, epochs), group in sorted(groups.items()):
         for name in group[0]["scores"]:
             model = {m: stat([r["scores"][name]["model"][m] for r in group]) for m in ("bleu", "chrf")}
             copy = group[0]["scores"][name]["copy"]
             minutes = statistics.fmean(r["seconds"]["training_and_valid"] for r in group) / 60
             seeds = ",".join(str(r["seed"]) for r in group)
             lines.append(
-                f"| {direction} | {n} | {seeds} | {name} | {model['bleu'][0]:.2f} ± {model['bleu'][1]:.2f} | "
+                f"| {direction} | {n} | {epochs} | {seeds} | {name} | "
+                f"{model['bleu'][0]:.2f} ± {model['bleu'][1]:.2f} | "
                 f"{model['chrf'][0]:.2f} ± {model['chrf'][1]:.2f} | {copy['bleu']:.2f} | {copy['chrf']:.2f} | "
                 f"{minutes:.0f} |"
             )
             summary["systems"].append(
-                {"direction": direction, "real_pairs": n, "seeds": [r["seed"] for r in group], "set": name,
-                 "bleu": model["bleu"], "chrf": model["chrf"], "copy": copy}
+                {"direction": direction, "real_pairs": n, "epochs": epochs, "seeds": [r["seed"] for r in group],
+                 "set": name, "bleu": model["bleu"], "chrf": model["chrf"], "copy": copy}
             )  # fmt: skip
     if runs:
         ex = runs[0]
@@ -282,6 +283,7 @@ def main(argv=None) -> None:
     parser.add_argument("--directions", nargs="+", default=["ind-jav"])
     parser.add_argument("--real_pairs", nargs="+", type=int, default=[6400])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--epochs", type=int, default=SETTINGS["epochs"], help="training epochs (in the run's name)")
     parser.add_argument("--report", action="store_true", help="only aggregate the run files")
     parser.add_argument("--command", default=None)
     parser.add_argument("--smoke", action="store_true", help="the pipeline on a few rows, into a scratch folder")
@@ -289,6 +291,7 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stdout)
     for name in ("transformers", "datasets"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    SETTINGS["epochs"] = args.epochs
     if args.smoke:
         RESULTS_DIR = Path(tempfile.mkdtemp(prefix="nusa_translation_smoke_"))
         RUNS_DIR = RESULTS_DIR / "runs"

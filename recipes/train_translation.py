@@ -199,7 +199,12 @@ def main(
         manager.peft_model,
         training_args,
         data_collator=DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=-100),
-        train_dataset=tokenize_translation(inputs.train_pairs, tokenizer, script_args.max_length),
+        train_dataset=tokenize_translation(
+            inputs.train_pairs,
+            tokenizer,
+            script_args.max_length,
+            decoder_start_token_id=manager.model.backbone.config.decoder_start_token_id,
+        ),  # fmt: skip
         processing_class=tokenizer,
     )
     trainer.train(resume_from_checkpoint=training_args.resume_from_checkpoint)

@@ -100,3 +100,19 @@ def test_train_translation_trains_the_new_modules_in_full_and_lora_elsewhere(war
     assert not torch.equal(trained_key, random_key)
     stored = next(v for k, v in saved.items() if k.endswith("crossattention.self.key.weight"))
     assert torch.equal(trained_key.detach(), stored)
+
+
+def test_translation_labels_lose_a_leading_decoder_start_token_only():
+    from datasets import Dataset
+
+    from hf_lowres.training import tokenize_translation
+
+    tokenizer = tiny_tokenizer()  # BERT-style: every sequence starts with [CLS]
+    pairs = Dataset.from_dict({"source_text": ["the cat"], "target_text": ["kucing lungguh"], "source_lang": ["ind"]})
+    plain = tokenize_translation(pairs, tokenizer)[0]["labels"]
+    assert plain[0] == tokenizer.cls_token_id
+    # A BERT2BERT decoder starts from [CLS]: predicting it again taught a real run to repeat it (empty output).
+    started = tokenize_translation(pairs, tokenizer, decoder_start_token_id=tokenizer.cls_token_id)[0]["labels"]
+    assert started == plain[1:]
+    # Marian / mT5 start from the pad token, which no label sequence begins with: nothing changes.
+    assert tokenize_translation(pairs, tokenizer, decoder_start_token_id=tokenizer.pad_token_id)[0]["labels"] == plain

@@ -73,8 +73,15 @@ def tokenize_pairs(corpus: Dataset, tokenizer, max_length: int = 128) -> Dataset
     return corpus.map(encode, batched=True, remove_columns=corpus.column_names, desc="tokenizing pairs")
 
 
-def tokenize_translation(corpus: Dataset, tokenizer, max_length: int = 128) -> Dataset:
-    """Parallel pairs -> seq2seq rows: `input_ids`/`attention_mask` of the source, `labels` of the target, `lang`."""
+def tokenize_translation(
+    corpus: Dataset, tokenizer, max_length: int = 128, decoder_start_token_id: int | None = None
+) -> Dataset:
+    """Parallel pairs -> seq2seq rows: `input_ids`/`attention_mask` of the source, `labels` of the target, `lang`.
+
+    With `decoder_start_token_id`, a label sequence that starts with that token (a BERT-style tokenizer's CLS under
+    a BERT2BERT decoder that starts from CLS) loses it: the decoder is fed it first anyway, and learning to predict
+    it again teaches the decoder to repeat it instead of translating.
+    """
     for column in ("source_text", "target_text", "source_lang"):
         _check_column(corpus, column, "tokenize_translation")
 
@@ -82,6 +89,9 @@ def tokenize_translation(corpus: Dataset, tokenizer, max_length: int = 128) -> D
         encoded = tokenizer(
             batch["source_text"], text_target=batch["target_text"], truncation=True, max_length=max_length
         )
+        if decoder_start_token_id is not None:
+            start = decoder_start_token_id
+            encoded["labels"] = [ids[1:] if ids and ids[0] == start else ids for ids in encoded["labels"]]
         encoded["lang"] = batch["source_lang"]
         return encoded
 

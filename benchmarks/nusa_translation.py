@@ -44,6 +44,7 @@ BENCHMARKS_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCHMARKS_DIR))
 
 import nusax_transfer as transfer  # noqa: E402  (light at import: paths, settings, the trimming helper)
+from nusax_backtranslation import scores  # noqa: E402  (BLEU and chrF through the shipped metrics)
 
 
 RESULTS_DIR = BENCHMARKS_DIR / "results"
@@ -111,16 +112,6 @@ def direction_data(data_dir: str, direction: str, real_pairs: int, smoke: bool =
                       for t in rows[c]]}  # fmt: skip
 
 
-def scores(hypotheses: list[str], references: list[str]) -> dict:
-    import evaluate
-
-    from hf_lowres.evaluation import metric_path
-
-    bleu = evaluate.load(metric_path("bleu")).compute(predictions=hypotheses, references=references)
-    chrf = evaluate.load(metric_path("chrf")).compute(predictions=hypotheses, references=references)
-    return {"bleu": float(bleu["bleu"]), "chrf": float(chrf["chrf"])}
-
-
 def warm_started_model(texts: list[str], language: str) -> Path:
     """me5-small trimmed to `texts`, warm-started as BERT2BERT; cached by the digest of the texts."""
     from real_models import materialize, resolve_cache_dir
@@ -176,10 +167,9 @@ def run_one(direction: str, real_pairs: int, seed: int, data_dir: str, smoke: bo
         t0 = time.time()
         valid = recipe.main(script_args, training_args)[direction]  # the recipe scores its --test_file: valid
         train_seconds = time.time() - t0
-        tokenizer_path, adapters = str(path), os.path.join(tmp, "run", "adapters")
         from transformers import AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(tokenizer_path)
+        adapters, tokenizer = os.path.join(tmp, "run", "adapters"), AutoTokenizer.from_pretrained(path)
         manager = AdapterManager.from_pretrained(
             adapters, model=LowResForSeq2SeqLM.from_backbone(str(path), [source, target])
         )

@@ -13,7 +13,7 @@ trained along by every language in turn):
 - Budget: each language adapter trains for each of `--budgets` steps (batch 16, learning rate 2e-3 as in
   `nusax_transfer.py`); masked-token accuracy and loss on the held-out sentences are recorded per language and budget.
 - Model: me5-small trimmed to every sentence protocol v2 reads plus the native text (a copy of its own; outputs
-  unchanged, checked when it is built).
+  unchanged, checked when it is built), or `--model minilm-en` as it is.
 
 Then arm B's task phase runs unchanged (`nusax_transfer.run_one`: task adapter on L over the English adapter,
 zero-shot with each language's own adapter, English-valid selection, `--seeds`), once per budget, in
@@ -22,10 +22,17 @@ language adapter. The default budget of arm B is the one with the best English v
 a test set); the test accuracies of every budget are reported beside it, and arm A of the main run cache
 (`nusax_transfer_runs/`) is the reference.
 
+On the chosen budget's adapters, `--chosen_budget_arms` (default E) run too, each beside the same arm without
+language adapters from the main run cache (E against D). E routes its auxiliary rows through each row's own
+language adapter (`auxiliary_language_adapters`); the languages without a curve adapter pass through English's.
+
+The adapters and the warmed head are kept in `benchmarks/cache/language_adapter_curve/<model>/` (not committed).
+
     python benchmarks/language_adapter_curve.py --budgets 30 300 3000 --seeds 0 1 2
+    python benchmarks/language_adapter_curve.py --model minilm-en --budgets 30 300 --seeds 0 1 2
     python benchmarks/language_adapter_curve.py --budgets 2 --seeds 0 --head_warmup_steps 2 --output_dir /tmp/curve
 
-Prints a table and writes ``benchmarks/results/language_adapter_curve.json`` (or under ``--output_dir``).
+Prints tables and writes ``benchmarks/results/language_adapter_curve[_<model>].json`` (or under ``--output_dir``).
 """
 
 from __future__ import annotations
@@ -49,7 +56,8 @@ import nusax_transfer as transfer  # noqa: E402
 
 
 RESULTS_DIR = BENCHMARKS_DIR / "results" / "language_adapter_curve"
-MODEL = "me5-small"
+ADAPTERS_DIR = BENCHMARKS_DIR / "cache" / "language_adapter_curve"  # the adapters and the warmed head (not committed)
+MODEL = "me5-small"  # the default; `--model minilm-en` runs the English-only backbone (no trimming)
 SETTINGS = {"head_warmup_steps": 300, "head_warmup_learning_rate": 1e-3, "head_warmup_batch_size": 32}
 logger = logging.getLogger("language_adapter_curve")
 
@@ -92,15 +100,18 @@ def check_overlap(data, text: dict, held_out: dict) -> dict:
     return report.to_dict()
 
 
-def trimmed_model(data_dir: str, extra: list[str]) -> Path:
-    """me5-small trimmed to protocol v2's text plus `extra`, in a cache folder of its own (the main copy stays)."""
+def trimmed_model(data_dir: str, extra: list[str], model: str = MODEL) -> Path:
+    """me5-small trimmed to protocol v2's text plus `extra`, in a cache folder of its own (the main copy stays); a
+    model `nusax_transfer` does not trim is used as it is."""
     from real_models import materialize
 
+    if model not in transfer.TRIMMED_MODELS:
+        return Path(materialize(model))
     texts = tuple(transfer.benchmark_texts(data_dir)) + tuple(extra)
-    target = transfer.trimmed_model_dir(MODEL).with_name(f"{MODEL}-nusax-v2-native-trimmed")
+    target = transfer.trimmed_model_dir(model).with_name(f"{model}-nusax-v2-native-trimmed")
     summary = target / "trimming.json"
     if not summary.is_file() or json.loads(summary.read_text()).get("texts_sha256") != transfer.text_digest(texts):
-        transfer.trim_to_benchmark_text(materialize(MODEL), target, texts)
+        transfer.trim_to_benchmark_text(materialize(model), target, texts)
     return target
 
 
@@ -197,12 +208,34 @@ def train_adapters(
     return record
 
 
-def budget_runs(budget: int, adapters: Path, path: Path, seeds: list[int], data_dir: str, root: Path) -> list[dict]:
-    """Arm B's task phase over this budget's adapters, one run per seed (cached by `nusax_transfer`)."""
+def budget_runs(
+    budget: int,
+    adapters: Path,
+    path: Path,
+    seeds: list[int],
+    data_dir: str,
+    root: Path,
+    arm: str = "B",
+    model: str = MODEL,
+) -> list[dict]:
+    """`arm`'s task phase over this budget's adapters, one run per seed (cached by `nusax_transfer`)."""
     transfer.use_results_dir(root / f"budget{budget}")
-    transfer.language_adapters = lambda *args, **kwargs: str(adapters)
-    transfer.model_dir = lambda name, data_dir: str(path)
-    return [transfer.run_one(MODEL, "B", seed, data_dir) for seed in seeds]
+    return [transfer.run_one(model, arm, seed, data_dir, adapters_dir=str(adapters), model_path=str(path))
+            for seed in seeds]  # fmt: skip
+
+
+# Each arm run on the curve's adapters and the arm of the main run cache it is compared with (the same arm without
+# language adapters): the goal of issue 18 is B >= A and E >= D.
+REFERENCE_ARMS = {"B": "A", "E": "D"}
+
+
+def reference_runs(arm: str, seeds: list[int], model: str = MODEL) -> list[dict]:
+    """`arm`'s runs of `seeds` from the main cache of `nusax_transfer.py` (empty if it has none)."""
+    runs = [
+        json.loads(p.read_text())
+        for p in sorted((transfer.DEFAULT_RESULTS_DIR / "nusax_transfer_runs").glob(f"{model}__{arm}__seed*.json"))
+    ]
+    return [run for run in runs if run["seed"] in seeds]  # fmt: skip
 
 
 def summarize(runs: list[dict], languages: list[str]) -> dict:
@@ -215,6 +248,8 @@ def summarize(runs: list[dict], languages: list[str]) -> dict:
         "english_valid": (mean(english), statistics.stdev(english) if len(english) > 1 else 0.0),
         "test": {lang: (mean(v), statistics.stdev(v) if len(v) > 1 else 0.0) for lang, v in per_language.items()},
         "test_mean": mean(mean(v) for v in per_language.values()),
+        # Languages without a curve adapter are scored with none: the mean over all targets shows what that costs.
+        "test_mean_all_targets": mean(mean(s["test"][t]["accuracy"] for s in selected) for t in transfer.TARGETS),
     }
 
 
@@ -230,25 +265,44 @@ def main(argv=None) -> None:
     parser.add_argument("--budgets", nargs="+", type=int, default=[30, 300, 3000])
     parser.add_argument("--seeds", nargs="+", type=int, default=transfer.SEEDS)
     parser.add_argument("--head_warmup_steps", type=int, default=SETTINGS["head_warmup_steps"])
-    parser.add_argument("--output_dir", default=str(RESULTS_DIR))
+    parser.add_argument(
+        "--chosen_budget_arms",
+        nargs="*",
+        default=["E"],
+        choices=sorted(REFERENCE_ARMS),
+        help="arms also run on the chosen budget's adapters, beside the arm without them",
+    )
+    parser.add_argument("--model", default=MODEL, choices=["me5-small", "minilm-en"])
+    parser.add_argument("--output_dir", default=None, help="default: results/language_adapter_curve[_<model>]")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    root = Path(args.output_dir)
+    default_root = RESULTS_DIR if args.model == MODEL else RESULTS_DIR.with_name(f"{RESULTS_DIR.name}_{args.model}")
+    root = Path(args.output_dir) if args.output_dir else default_root
     data = transfer.protocol_data(args.data_dir)
     text, held_out, dropped = adapter_text(data, args.data_dir, args.languages, seed=0)
     overlap = check_overlap(data, text, held_out)
-    path = trimmed_model(args.data_dir, [t for texts in (*text.values(), *held_out.values()) for t in texts])
-    baseline_runs = [json.loads(p.read_text()) for p in sorted((transfer.DEFAULT_RESULTS_DIR / "nusax_transfer_runs")
-                     .glob(f"{MODEL}__A__seed*.json")) if json.loads(p.read_text())["seed"] in args.seeds]  # fmt: skip
+    path = trimmed_model(
+        args.data_dir, [t for texts in (*text.values(), *held_out.values()) for t in texts], args.model
+    )
+    adapters_root = ADAPTERS_DIR / args.model if root == default_root else root / "adapters"
     rows = []
     for budget in args.budgets:
-        adapters = root / "adapters" / f"budget{budget}-warmup{args.head_warmup_steps}"
-        head_cache = root / "adapters" / f"head-warmup{args.head_warmup_steps}"
+        adapters = adapters_root / f"budget{budget}-warmup{args.head_warmup_steps}"
+        head_cache = adapters_root / f"head-warmup{args.head_warmup_steps}"
         curve = train_adapters(path, text, held_out, budget, args.head_warmup_steps, adapters, head_cache)
-        runs = budget_runs(budget, adapters, path, args.seeds, args.data_dir, root)
+        runs = budget_runs(budget, adapters, path, args.seeds, args.data_dir, root, model=args.model)
         rows.append({"budget": budget, "adapters": curve, "B": summarize(runs, args.languages)})
+    baseline_runs = reference_runs("A", args.seeds, args.model)
     baseline = summarize(baseline_runs, args.languages) if baseline_runs else None
     chosen = chosen_budget(rows)
+    chosen_adapters = adapters_root / f"budget{chosen}-warmup{args.head_warmup_steps}"
+    arms = {"B": {"runs": rows[[r["budget"] for r in rows].index(chosen)]["B"], "reference": "A",
+                  "reference_runs": baseline}}  # fmt: skip
+    for arm in args.chosen_budget_arms:
+        runs = budget_runs(chosen, chosen_adapters, path, args.seeds, args.data_dir, root, arm, args.model)
+        reference = reference_runs(REFERENCE_ARMS[arm], args.seeds, args.model)
+        arms[arm] = {"runs": summarize(runs, args.languages), "reference": REFERENCE_ARMS[arm],
+                     "reference_runs": summarize(reference, args.languages) if reference else None}  # fmt: skip
 
     print("| budget | held-out masked-token acc. (" + ", ".join(args.languages) + ") | English valid | "
           + " | ".join(args.languages) + " | mean |")  # fmt: skip
@@ -268,10 +322,24 @@ def main(argv=None) -> None:
         cells = " | ".join(f"{100 * baseline['test'][lang][0]:.1f}" for lang in args.languages)
         print(f"| A (no language adapter) | | {100 * baseline['english_valid'][0]:.1f} | {cells} | "
               f"{100 * baseline['test_mean']:.1f} |")  # fmt: skip
+    print(
+        f"\nAt the chosen budget ({chosen} steps), against the same arm without language adapters "
+        f"(mean ± std over seeds {args.seeds}):\n"
+    )
+    print("| arm | English valid | " + " | ".join(args.languages) + " | mean | mean, 11 targets |")
+    print("|---|---:|" + "---:|" * (len(args.languages) + 2))
+    for arm, entry in arms.items():
+        for name, summary in ((arm, entry["runs"]), (entry["reference"], entry["reference_runs"])):
+            if summary is None:
+                continue
+            cells = " | ".join(f"{100 * summary['test'][lang][0]:.1f} ± {100 * summary['test'][lang][1]:.1f}"
+                               for lang in args.languages)  # fmt: skip
+            print(f"| {name} | {100 * summary['english_valid'][0]:.1f} | {cells} | {100 * summary['test_mean']:.1f} "
+                  f"| {100 * summary['test_mean_all_targets']:.1f} |")  # fmt: skip
     result = {
         "benchmark": "language_adapter_curve",
         "command": "python benchmarks/language_adapter_curve.py " + " ".join(argv or sys.argv[1:]),
-        "model": MODEL,
+        "model": args.model,
         "languages": args.languages,
         "settings": {**SETTINGS, "head_warmup_steps": args.head_warmup_steps, "nusax_transfer": transfer.SETTINGS},
         "native_sentences_dropped": dropped,
@@ -279,9 +347,10 @@ def main(argv=None) -> None:
         "rows": rows,
         "baseline_A": baseline,
         "chosen_budget_on_english_valid": chosen,
+        "arms_at_chosen_budget": arms,
         "hardware": transfer.hardware(),
     }
-    out = root.parent / "language_adapter_curve.json" if root == RESULTS_DIR else root / "language_adapter_curve.json"
+    out = root.parent / f"{root.name}.json" if root == default_root else root / "language_adapter_curve.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {out}")

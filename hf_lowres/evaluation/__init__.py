@@ -21,6 +21,7 @@ from hf_lowres.evaluation.robustness import (
     evaluate_robustness,
     perturb_dataset,
 )
+from hf_lowres.evaluation.verbalizer_scoring import VerbalizerScores, score_verbalizations
 
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "RobustnessReport",
     "SequenceClassificationPredictor",
     "TokenClassificationPredictor",
+    "VerbalizerScores",
     "available_metrics",
     "cross_lingual_retrieval",
     "encode_texts",
@@ -57,5 +59,6 @@ __all__ = [
     "pool_hidden_states",
     "project_2d",
     "retrieval_scores",
+    "score_verbalizations",
     "train_language_probe",
 ]

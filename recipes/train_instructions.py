@@ -18,6 +18,7 @@ its card under `<output_dir>/adapters`.
 """
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -90,15 +91,12 @@ def make_parser() -> RecipeParser:
 
 def evaluation_config(script_args: TrainInstructionsArguments, data_config: InstructionDataConfig):
     """Every task of the run, held-out ones included, on `eval_split`, in the evaluation's template languages."""
-    return InstructionDataConfig(
+    return dataclasses.replace(
+        data_config,
         tasks=list(dict.fromkeys([*data_config.tasks, *data_config.held_out_tasks])),
-        sentiment_languages=data_config.sentiment_languages,
-        translation_languages=data_config.translation_languages,
-        topic_languages=data_config.topic_languages,
-        translation_directions=data_config.translation_directions,
+        held_out_tasks=[],
         instruction_languages=script_args.eval_instruction_languages,
         splits=[script_args.eval_split],
-        template_seed=data_config.template_seed,
         max_examples_per_language=script_args.eval_max_examples_per_language,
     )
 
@@ -119,7 +117,7 @@ def check_inputs(script_args, data_config, training_args):
                        "is needed with --language_adapters: the adapter the task adapter trains over.")  # fmt: skip
     checks.raise_if_any()
     train = checks.run("--data_dir", build_instruction_dataset, script_args.data_dir,
-                       InstructionDataConfig(**{**vars(data_config), "splits": ["train"]}))  # fmt: skip
+                       dataclasses.replace(data_config, splits=["train"]))  # fmt: skip
     evaluation = checks.run("--eval_split", build_instruction_dataset, script_args.data_dir,
                             evaluation_config(script_args, data_config))  # fmt: skip
     columns = ("data_language", "target_language")

@@ -17,7 +17,7 @@ from . import cli_index
 # Recipe name -> one-line description; each is `recipes/<name>.py` with `make_parser()`, `check_inputs(*arguments)`
 # (reads and checks every data file, loads no model) and `main(*arguments, inputs=...)`.
 RECIPES = {
-    "adapt_language": "train a language adapter with masked LM (optionally adversarial and alignment losses)",
+    "adapt_language": "train a language adapter with masked or causal LM (optional adversarial and alignment losses)",
     "train_task": "train a task adapter on source-language labels, then evaluate zero-shot on every target language",
     "back_translate": "turn monolingual text into a synthetic parallel corpus with a translation model",
     "train_translation": "fine-tune a seq2seq model with LoRA on real + back-translated pairs (BLEU/chrF)",

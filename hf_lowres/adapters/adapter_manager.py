@@ -46,11 +46,11 @@ logger = logging.getLogger(__name__)
 class AdapterManager:
     """Per-language and per-task LoRA adapters on one hf_lowres model, composed as in MAD-X.
 
-    A language adapter is trained self-supervised (masked LM) on one language; a task adapter is trained on
-    labeled data in a high-resource language with that language's adapter active and frozen; at inference the
-    target language's adapter is switched in under the same task adapter (Pfeiffer et al., 2020, "MAD-X: An
-    Adapter-Based Framework for Multi-Task Cross-Lingual Transfer"; here with LoRA, Hu et al., 2021). Both LoRA
-    deltas are active at once and add up.
+    A language adapter is trained self-supervised (masked LM for an encoder, causal LM for a decoder) on one
+    language; a task adapter is trained on labeled data in a high-resource language with that language's adapter
+    active and frozen; at inference the target language's adapter is switched in under the same task adapter
+    (Pfeiffer et al., 2020, "MAD-X: An Adapter-Based Framework for Multi-Task Cross-Lingual Transfer"; here with
+    LoRA, Hu et al., 2021). Both LoRA deltas are active at once and add up.
 
     Everything trained beside the LoRA weights comes back on `from_pretrained`: each task adapter's head, the
     backbone's MLM/LM head, and the language discriminator (shared by all adapters, saved once).

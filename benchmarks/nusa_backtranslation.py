@@ -6,7 +6,8 @@ Setup, fixed before any test set is scored (the systems are compared on the vali
 - Real: the first `N` NusaTranslation ind-X train pairs that share no sentence with a valid or test set
   (`nusa_translation.direction_data`); the forward system ind -> X trains on them (`nusa_translation.run_one`).
 - Monolingual X (Sennrich et al., ACL 2016): for N below the whole train split, the X side of the remaining train
-  rows (their Indonesian is never read); for the whole split, NusaParagraph's native X sentences
+  rows (their Indonesian is never read); for the whole split (`N` >= `FULL_TRAIN`, 6,400: about 6,500 pairs per
+  language remain once those shared with a valid or test set are dropped), NusaParagraph's native X sentences
   (`nusa_alinea-topic-X-train.csv`, split into sentences, at most `monolingual_sentences`). Sentences shared with a
   valid or test set are dropped (counted) and the rest is checked with `find_overlaps` (the count is printed).
 - Reverse model: X -> ind, trained on the same N real pairs with the same settings and seed.
@@ -60,7 +61,9 @@ SETTINGS = {
     "bt_num_beams": 1,
     "bt_max_new_tokens": 128,
 }
-FULL_TRAIN = 6600  # `--real_pairs` at or above this reads NusaParagraph as the monolingual text
+# `--real_pairs` at or above this reads NusaParagraph as the monolingual text (6,600 pairs, the nominal full
+# N, can never be reached: some train pairs share a sentence with a valid or test set and are dropped).
+FULL_TRAIN = translation.FULL_REAL_PAIRS
 # Tagged first: a run cut short still has the system the goal reads.
 SYSTEMS = {"real": {}, "bt_tagged": {"tag_synthetic": True}, "bt": {"tag_synthetic": False}}
 # The setting whose real-only and real+BT means the goal reads (`systems` in the summary JSON).

@@ -1,14 +1,23 @@
 """Throughput of `BackTranslator` (length-sorted batches) against a straightforward unsorted loop.
 
-Both run the same small Marian model (built from a config in code, random weights: throughput does not depend on
-the weights, but translations are meaningless), the same sentences, batch size, decoding and per-batch output cap
-(``ceil(1.5 * longest input) + 10`` tokens, as fairseq's max_len_a/b; a random model rarely emits EOS, so every
-batch runs to its cap). The sentences are NusaX-MT's Javanese side when ``--data_dir`` holds NusaX, otherwise
-generated sentences of varied lengths. The runs alternate and the best of ``--repeats`` is kept for each.
+Both run the same model, the same sentences, batch size, decoding and per-batch output cap (``ceil(1.5 * longest
+input) + 10`` tokens, as fairseq's max_len_a/b). The model is either
+
+- a small Marian built from a config in code, with random weights (the default): translations are meaningless, and a
+  random model rarely emits EOS, so every batch runs to its cap; or
+- with ``--trained ind-jav`` (a direction), the BERT2BERT system that ``nusa_translation.py`` trained on
+  ``--real_pairs`` NusaTranslation pairs with ``--trained_seed`` (its kept adapter on the warm-started me5-small): a
+  model that stops when its sentence is done, so a batch ends when its longest translation does.
+
+The sentences are NusaX-MT's side in the model's input language (Javanese for the random model) when ``--data_dir``
+holds NusaX, otherwise generated sentences of varied lengths. The runs alternate and the best of ``--repeats`` is
+kept for each.
 
     .venv/bin/python benchmarks/backtranslation_throughput.py --data_dir ../shared/data
+    .venv/bin/python benchmarks/backtranslation_throughput.py --trained ind-jav --real_pairs 6400 --threads 2
 
-Prints a table and writes ``benchmarks/results/backtranslation_throughput.json``.
+Prints a table and writes ``benchmarks/results/backtranslation_throughput.json`` (``..._trained.json`` with
+``--trained``).
 """
 
 from __future__ import annotations
@@ -32,11 +41,13 @@ from hf_lowres.data import BackTranslationConfig, BackTranslator, load_nusax_mt
 RESULT_PATH = Path(__file__).parent / "results" / "backtranslation_throughput.json"
 
 
-def load_sentences(data_dir: str | None, n: int, seed: int) -> tuple[list[str], str]:
+def load_sentences(data_dir: str | None, n: int, seed: int, language: str = "jav") -> tuple[list[str], str]:
+    """`n` shuffled NusaX-MT sentences in `language` (ind or jav), or generated ones where NusaX is absent."""
     if data_dir and (Path(data_dir) / "nusax" / "mt" / "train.csv").exists():
         splits = load_nusax_mt(data_dir, "ind", "jav")
-        sentences = [text for split in splits.values() for text in split["target_text"]]
-        source = f"NusaX-MT Javanese ({len(sentences)} sentences, {data_dir})"
+        column = "source_text" if language == "ind" else "target_text"
+        sentences = [text for split in splits.values() for text in split[column]]
+        source = f"NusaX-MT {language} ({len(sentences)} sentences, {data_dir})"
     else:
         rng = random.Random(seed)
         words = "aku seneng banget film iki apik ala lan ora panganan enak kuwi omah banyu geni abang ijo".split()
@@ -79,6 +90,20 @@ def build_model(vocab_size: int, seed: int) -> MarianMTModel:
         forced_eos_token_id=2,
     )
     return MarianMTModel(config).eval()
+
+
+def trained_system(direction: str, real_pairs: int, seed: int, data_dir: str):
+    """`nusa_translation.py`'s trained system for `direction`: a generating model, its tokenizer, a description."""
+    import nusa_translation  # a sibling script (benchmarks/ is on sys.path when this file runs)
+
+    manager, tokenizer = nusa_translation.load_trained_system(direction, real_pairs, seed, data_dir)
+    name = nusa_translation.run_name(direction, real_pairs, seed)
+    description = {
+        "class": type(manager.model.backbone).__name__,
+        "weights": f"trained: nusa_translation {name} (BERT2BERT from me5-small + its LoRA adapter)",
+        "vocab_size": len(tokenizer),
+    }
+    return manager.peft_model, tokenizer, description
 
 
 def baseline(model, tokenizer, sentences, batch_size, num_beams, ratio, offset, max_input_length) -> dict:
@@ -137,18 +162,34 @@ def main():
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output", default=str(RESULT_PATH))
+    parser.add_argument("--trained", default=None, help="a direction (ind-jav): nusa_translation.py's trained system")
+    parser.add_argument("--real_pairs", type=int, default=6400, help="with --trained: its number of real pairs")
+    parser.add_argument("--trained_seed", type=int, default=0, help="with --trained: its training seed")
+    parser.add_argument("--output", default=None, help="default: results/backtranslation_throughput[_trained].json")
     args = parser.parse_args()
+    if args.output is None:
+        args.output = str(RESULT_PATH.with_name(f"{RESULT_PATH.stem}_trained.json") if args.trained else RESULT_PATH)
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    sentences, data_source = load_sentences(args.data_dir, args.num_sentences, args.seed)
-    tokenizer = build_tokenizer(sentences, args.vocab_size)
-    model = build_model(len(tokenizer), args.seed)
+    if args.trained:
+        source_lang, target_lang = args.trained.split("-")
+        sentences, data_source = load_sentences(args.data_dir, args.num_sentences, args.seed, source_lang)
+        model, tokenizer, description = trained_system(args.trained, args.real_pairs, args.trained_seed, args.data_dir)
+        convention = "single_pair"
+    else:
+        source_lang, target_lang = "jav", "ind"
+        sentences, data_source = load_sentences(args.data_dir, args.num_sentences, args.seed)
+        tokenizer = build_tokenizer(sentences, args.vocab_size)
+        model = build_model(len(tokenizer), args.seed)
+        description = {"class": "MarianMTModel", "weights": "random (built from config; throughput only)",
+                       "d_model": 256, "layers": "3+3", "vocab_size": len(tokenizer)}  # fmt: skip
+        convention = "marian"
+    # BackTranslationConfig names the synthetic side `source_lang` and the monolingual input `target_lang`.
     config = BackTranslationConfig(
-        source_lang="ind",
-        target_lang="jav",
-        convention="marian",
+        source_lang=target_lang,
+        target_lang=source_lang,
+        convention=convention,
         batch_size=args.batch_size,
         num_beams=args.num_beams,
         max_length_ratio=1.5,
@@ -171,10 +212,7 @@ def main():
     speedup = best["sorted"]["sentences_per_second"] / best["baseline"]["sentences_per_second"]
 
     print(f"Back-translation throughput, {len(sentences)} sentences from {data_source}")
-    print(
-        f"Model: MarianMTModel from config (d_model 256, 3+3 layers, vocab {len(tokenizer)}), RANDOM WEIGHTS "
-        "(throughput only; the translations are meaningless)."
-    )
+    print(f"Model: {description['class']}, {description['weights']}, vocab {description['vocab_size']}.")
     print(
         f"Batch size {args.batch_size}, num_beams {args.num_beams}, output cap ceil(1.5*longest)+10, "
         f"torch threads {torch.get_num_threads()}, input length {min(lengths)}-{max(lengths)} tokens "
@@ -197,13 +235,8 @@ def main():
         "benchmark": "backtranslation_throughput",
         "data": data_source,
         "num_sentences": len(sentences),
-        "model": {
-            "class": "MarianMTModel",
-            "weights": "random (built from config; throughput only)",
-            "d_model": 256,
-            "layers": "3+3",
-            "vocab_size": len(tokenizer),
-        },
+        "model": description,
+        "direction": f"{source_lang}-{target_lang}",
         "batch_size": args.batch_size,
         "num_beams": args.num_beams,
         "output_cap": "ceil(1.5 * longest input) + 10",

@@ -96,10 +96,7 @@ def back_translate(language: str, real_pairs: int, seed: int, data_dir: str, smo
     made; the reverse model is `nusa_translation.run_one`'s X -> ind system of the same N and seed."""
     import torch
     from datasets import Dataset
-    from transformers import AutoTokenizer
 
-    from hf_lowres import LowResForSeq2SeqLM
-    from hf_lowres.adapters import AdapterManager
     from hf_lowres.data import (
         BackTranslator,
         CopyFilter,
@@ -123,14 +120,9 @@ def back_translate(language: str, real_pairs: int, seed: int, data_dir: str, smo
     print(f"[nusa_backtranslation {language} N={real_pairs}] {overlap.summary()}", flush=True)
     overlap.raise_if_any("the monolingual text")
 
-    path = translation.warm_started_model(data["texts"], language)
-    tokenizer = AutoTokenizer.from_pretrained(path)
-    adapters = translation.run_folder(translation.run_name(reverse_direction, real_pairs, seed), smoke) / "adapters"
-    manager = AdapterManager.from_pretrained(
-        str(adapters), model=LowResForSeq2SeqLM.from_backbone(str(path), [language, "ind"])
+    manager, tokenizer = translation.load_trained_system(
+        reverse_direction, real_pairs, seed, data_dir, smoke=smoke, texts=data["texts"]
     )
-    manager.activate(task="translation")
-    manager.model.eval()
     torch.set_num_threads(min(2, os.cpu_count() or 1))
     translator = BackTranslator(
         manager.peft_model, tokenizer, source_lang="ind", target_lang=language, convention="single_pair",

@@ -165,6 +165,44 @@ def run_folder(name: str, smoke: bool = False) -> Path:
     return (RESULTS_DIR / "adapters" if smoke else ADAPTERS_DIR) / name
 
 
+def load_trained_system(
+    direction: str,
+    real_pairs: int,
+    seed: int,
+    data_dir: str,
+    system: str = "real",
+    smoke: bool = False,
+    texts: list[str] | None = None,
+):
+    """The system `run_one` trained for (`direction`, `real_pairs`, `seed`, `system`): its adapter on the warm-started
+    model, activated and in eval mode, as an `AdapterManager`, and the model's tokenizer. `texts` (`direction_data`'s,
+    the same for both directions of a language) names the warm-started model; read again when not given.
+
+    Raises:
+        FileNotFoundError: that run has no kept adapter (it has not run here; `run_one` trains it).
+    """
+    from transformers import AutoTokenizer
+
+    from hf_lowres import LowResForSeq2SeqLM
+    from hf_lowres.adapters import AdapterManager
+
+    adapters = run_folder(run_name(direction, real_pairs, seed, system), smoke) / "adapters"
+    if not adapters.is_dir():
+        raise FileNotFoundError(f"{adapters}: no trained adapter for {direction} N={real_pairs} seed {seed} "
+                                f"({system}); run nusa_translation.py (run_one) first.")  # fmt: skip
+    source, target = direction.split("-")
+    language = target if source == "ind" else source
+    if texts is None:
+        texts = direction_data(data_dir, direction, real_pairs, smoke)["texts"]
+    path = warm_started_model(texts, language)
+    manager = AdapterManager.from_pretrained(
+        str(adapters), model=LowResForSeq2SeqLM.from_backbone(str(path), [source, target])
+    )
+    manager.activate(task="translation")
+    manager.model.eval()
+    return manager, AutoTokenizer.from_pretrained(path)
+
+
 def run_one(
     direction: str,
     real_pairs: int,
@@ -188,8 +226,6 @@ def run_one(
     from datasets import load_from_disk
 
     import hf_lowres.recipes.train_translation as recipe
-    from hf_lowres import LowResForSeq2SeqLM
-    from hf_lowres.adapters import AdapterManager
     from hf_lowres.training import CrossLingualTrainingArguments
 
     torch.set_num_threads(min(2, os.cpu_count() or 1))
@@ -221,13 +257,8 @@ def run_one(
         t0 = time.time()
         valid = recipe.main(script_args, training_args)[direction]  # the recipe scores its --test_file: valid
         train_seconds = time.time() - t0
-        from transformers import AutoTokenizer
 
-        adapters, tokenizer = str(run_dir / "adapters"), AutoTokenizer.from_pretrained(path)
-        manager = AdapterManager.from_pretrained(
-            adapters, model=LowResForSeq2SeqLM.from_backbone(str(path), [source, target])
-        )
-        manager.activate(task="translation")
+        manager, tokenizer = load_trained_system(direction, real_pairs, seed, data_dir, system, smoke, data["texts"])
         valid_rows = data["evaluation"]["NusaTranslation valid"]
         results = {"NusaTranslation valid": {
             "pairs": len(valid_rows), "model": {"bleu": float(valid["bleu"]), "chrf": float(valid["chrf"])},

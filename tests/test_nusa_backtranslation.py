@@ -63,3 +63,14 @@ def test_summary_carries_the_deciding_setting_with_mean_std_and_gain(bt, tmp_pat
     assert written["systems"]["real_only"]["bleu"] == pytest.approx([5.0, 2**0.5])
     assert written["systems"]["real_plus_bt"]["bleu"] == pytest.approx([6.0, 2**0.5])
     assert "+20.0%" in (tmp_path / "nusa_backtranslation.md").read_text()
+
+
+def test_full_n_is_a_real_pairs_count_every_language_has(bt):
+    # 6,496-6,506 NusaTranslation train pairs per language remain once those shared with a valid/test set are dropped.
+    assert bt.FULL_TRAIN == bt.translation.FULL_REAL_PAIRS <= 6496
+
+
+def test_a_system_that_has_not_trained_is_named_with_its_folder(bt, tmp_path, monkeypatch):
+    monkeypatch.setattr(bt.translation, "ADAPTERS_DIR", tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"ind-jav__n1000__e3__seed4.*no trained adapter for ind-jav N=1000"):
+        bt.translation.load_trained_system("ind-jav", 1000, 4, str(tmp_path))
